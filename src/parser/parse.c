@@ -1,0 +1,47 @@
+/* The front end's entry point: run the scanner and parser over a script,
+ * then split every attach point into its parts. */
+#include <stdlib.h>
+
+#include "parser/ast.h"
+#include "parser/attach.h"
+#include "parser.h"
+#include "lexer.h"
+
+static void parse_attach_points(struct node *prog)
+{
+	for (struct node *p = prog->prog.probes; p; p = p->next) {
+		for (struct node *a = p->probe.attach; a; a = a->next) {
+			struct attach_spec *spec = calloc(1, sizeof(*spec));
+			if (!spec)
+				abort();
+			if (attach_parse(a, spec) == 0) {
+				a->attach.spec = spec;
+			} else {
+				free(spec);
+			}
+		}
+	}
+}
+
+struct node *parse_script(const struct source *src)
+{
+	struct lex_extra extra = { .line = 1, .col = 1 };
+	yyscan_t scanner;
+	if (yylex_init_extra(&extra, &scanner))
+		abort();
+	YY_BUFFER_STATE buf = yy_scan_string(src->text, scanner);
+	struct node *prog = NULL;
+	int errors_before = diag_error_count();
+	int rc = yyparse(scanner, &prog);
+	yy_delete_buffer(buf, scanner);
+	yylex_destroy(scanner);
+	free(extra.buf);
+
+	if (prog)
+		parse_attach_points(prog);
+	if (rc || diag_error_count() > errors_before) {
+		node_free(prog);
+		return NULL;
+	}
+	return prog;
+}

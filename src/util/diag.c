@@ -1,0 +1,77 @@
+#include "diag.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct source *current;
+static int errors;
+
+void diag_set_source(const struct source *src) { current = src; }
+const struct source *diag_source(void) { return current; }
+int diag_error_count(void) { return errors; }
+void diag_reset(void) { errors = 0; }
+
+/* Print line `line` of the source and underline columns [first, last). */
+static void show_span(const struct loc *loc)
+{
+	const char *p = current->text;
+	for (int l = 1; l < loc->first_line && p; l++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return;
+	size_t len = strcspn(p, "\n");
+	fprintf(stderr, "%.*s\n", (int)len, p);
+
+	int first = loc->first_column;
+	int last = loc->last_line == loc->first_line ? loc->last_column : (int)len + 1;
+	for (int c = 1; c < first; c++)
+		fputc(p[c - 1] == '\t' ? '\t' : ' ', stderr);
+	for (int c = first; c < last; c++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
+static void report(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
+{
+	if (loc && current) {
+		fprintf(stderr, "%s:%d:%d-%d: %s: ", current->name, loc->first_line,
+			loc->first_column, loc->last_line == loc->first_line ? loc->last_column : loc->first_column + 1,
+			kind);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		show_span(loc);
+	} else {
+		fprintf(stderr, "%s: ", kind);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+}
+
+void diag_error(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report("ERROR", loc, fmt, ap);
+	va_end(ap);
+	errors++;
+}
+
+void diag_warning(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report("WARNING", loc, fmt, ap);
+	va_end(ap);
+}
+
+void diag_fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report("ERROR", NULL, fmt, ap);
+	va_end(ap);
+	errors++;
+}

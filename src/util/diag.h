@@ -1,0 +1,35 @@
+/* Diagnostics in bpftrace's form: "file:line:col-col: ERROR: msg", the source
+ * line, then "~~~" under the span. Errors are collected, not fatal, so one run
+ * reports as many as it can. */
+#ifndef SCRY_DIAG_H
+#define SCRY_DIAG_H
+
+#include <stdarg.h>
+
+/* A source span. Lines and columns are 1-based; last_column is exclusive,
+ * as in bison's default location type (bpftrace prints the same numbers). */
+struct loc {
+	int first_line, first_column;
+	int last_line, last_column;
+};
+
+/* The script being compiled: its name as printed ("stdin" for -e) and text. */
+struct source {
+	const char *name;
+	const char *text;
+};
+
+void diag_set_source(const struct source *src);
+const struct source *diag_source(void);
+
+void diag_error(const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void diag_warning(const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* An error with no source position ("ERROR: msg"). */
+void diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int diag_error_count(void);
+void diag_reset(void);
+
+#endif
