@@ -1,21 +1,31 @@
 /* scry's command line: read the script, compile it, run it. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/compile.h"
+#include "codegen/types.h"
 #include "parser/ast.h"
+#include "runtime/provider.h"
+#include "runtime/run.h"
 
 static void usage(FILE *out)
 {
 	fputs("USAGE:\n"
 	      "    scry [options] filename\n"
-	      "    scry [options] -e 'program'\n"
+	      "    scry [options] -e 'program' [arguments]\n"
+	      "    scry -l [pattern]\n"
 	      "\n"
 	      "OPTIONS:\n"
 	      "    -e 'program'   execute this program\n"
+	      "    -l [pattern]   list the attach points that match the pattern\n"
 	      "    -d ast         print the syntax tree and exit\n"
+	      "    -d insns       print the emitted BPF instructions and exit\n"
+	      "    -v             verbose: the verifier's log when it rejects a program\n"
 	      "    --dry-run      compile and load through the verifier, attach nothing\n"
+	      "    --unsafe       allow unsafe functions: system(), signal()\n"
 	      "    -h, --help     show this help message\n",
 	      out);
 }
@@ -38,30 +48,44 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-enum { OPT_DRY_RUN = 256 };
+enum { OPT_DRY_RUN = 256, OPT_UNSAFE };
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *prog = NULL, *dump = NULL;
+	struct run_opts opts = { 0 };
+	struct compile_opts copts = { 0 };
+	bool list = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+e:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:d:lvh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'l':
+			list = true;
+			break;
 		case 'e':
 			prog = optarg;
 			break;
 		case 'd':
 			dump = optarg;
-			if (strcmp(dump, "ast")) {
-				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast)\n", dump);
+			if (strcmp(dump, "ast") && strcmp(dump, "insns")) {
+				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast, insns)\n", dump);
 				return 1;
 			}
 			break;
 		case OPT_DRY_RUN:
+			opts.dry_run = true;
+			break;
+		case 'v':
+			opts.verbose = true;
+			break;
+		case OPT_UNSAFE:
+			copts.unsafe = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -70,6 +94,12 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 1;
 		}
+	}
+
+	if (list) {
+		/* bpftrace lists everything when there is no pattern */
+		provider_list(optind < argc ? argv[optind] : NULL, stdout);
+		return 0;
 	}
 
 	struct source src = { .name = "stdin" };
@@ -88,15 +118,27 @@ int main(int argc, char **argv)
 	}
 
 	diag_set_source(&src);
+	int rc = 1;
 	struct node *ast = parse_script(&src);
-	int rc = ast ? 0 : 1;
-	if (ast && dump)
+	if (ast && dump && !strcmp(dump, "ast")) {
 		ast_print(ast, stdout);
-	else if (ast) {
-		fputs("ERROR: code generation is not implemented yet\n", stderr);
-		rc = 1;
+		rc = 0;
+	} else if (ast) {
+		struct params params = { .values = argv + optind, .n = argc - optind };
+		positional_substitute(ast, &params);
+		struct compiled compiled;
+		if (compile(ast, &copts, &compiled) == 0) {
+			if (dump) {
+				compiled_print(&compiled, stdout);
+				rc = 0;
+			} else {
+				rc = run(&compiled, &opts);
+			}
+		}
+		compiled_free(&compiled);
 	}
 	node_free(ast);
+	types_free_all();
 	free((char *)src.text);
 	return rc;
 }

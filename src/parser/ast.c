@@ -2,6 +2,7 @@
 #include "parser/ast.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "parser/attach.h"
 
@@ -16,118 +17,86 @@ struct node *node_new(enum node_kind kind, const struct loc *loc)
 	return n;
 }
 
-static void node_free_one(struct node *n)
+int node_children(const struct node *n, struct node *kids[3])
+{
+#define KIDS(a, b, c) (kids[0] = (a), kids[1] = (b), kids[2] = (c), 3)
+	switch (n->kind) {
+	case N_PROGRAM: return KIDS(n->prog.structs, n->prog.probes, NULL);
+	case N_PROBE: return KIDS(n->probe.attach, n->probe.pred, n->probe.body);
+	case N_STRUCT_DEF: return KIDS(n->sdef.fields, NULL, NULL);
+	case N_EXPR_STMT:
+	case N_RETURN: return KIDS(n->stmt.expr, NULL, NULL);
+	case N_ASSIGN: return KIDS(n->assign.target, n->assign.value, NULL);
+	case N_IF: return KIDS(n->cond.cond, n->cond.then, n->cond.els);
+	case N_WHILE:
+	case N_UNROLL: return KIDS(n->loop.cond, n->loop.body, NULL);
+	case N_FOR: return KIDS(n->foreach.var, n->foreach.map, n->foreach.body);
+	case N_BLOCK: return KIDS(n->block.stmts, NULL, NULL);
+	case N_MAP: return KIDS(n->map.key, NULL, NULL);
+	case N_CALL: return KIDS(n->call.args, NULL, NULL);
+	case N_BINOP: return KIDS(n->binop.left, n->binop.right, NULL);
+	case N_UNOP: return KIDS(n->unop.operand, NULL, NULL);
+	case N_TERNARY: return KIDS(n->ternary.cond, n->ternary.then, n->ternary.els);
+	case N_FIELD: return KIDS(n->field.base, NULL, NULL);
+	case N_INDEX: return KIDS(n->index.base, n->index.index, NULL);
+	case N_CAST: return KIDS(n->cast.tspec, n->cast.operand, NULL);
+	case N_TUPLE: return KIDS(n->tuple.elems, NULL, NULL);
+	case N_SIZEOF: return KIDS(n->size.tspec, n->size.operand, NULL);
+	case N_OFFSETOF: return KIDS(n->offsetof.tspec, NULL, NULL);
+	default: return 0;
+	}
+#undef KIDS
+}
+
+bool node_uses_builtin(const struct node *list, const char *name)
+{
+	for (const struct node *n = list; n; n = n->next) {
+		if (n->kind == N_BUILTIN && !strcmp(n->ident.name, name))
+			return true;
+		struct node *kids[3];
+		int nk = node_children(n, kids);
+		for (int i = 0; i < nk; i++)
+			if (node_uses_builtin(kids[i], name))
+				return true;
+	}
+	return false;
+}
+
+/* Strings a node owns besides its children. */
+static void node_free_strings(struct node *n)
 {
 	switch (n->kind) {
-	case N_PROGRAM:
-		node_free(n->prog.structs);
-		node_free(n->prog.probes);
-		break;
-	case N_PROBE:
-		node_free(n->probe.attach);
-		node_free(n->probe.pred);
-		node_free(n->probe.body);
-		break;
 	case N_ATTACH:
 		free(n->attach.text);
 		if (n->attach.spec)
 			attach_spec_free(n->attach.spec);
 		free(n->attach.spec);
 		break;
-	case N_STRUCT_DEF:
-		free(n->sdef.name);
-		node_free(n->sdef.fields);
-		break;
+	case N_STRUCT_DEF: free(n->sdef.name); break;
 	case N_FIELD_DEF:
 		free(n->fdef.tspec.name);
 		free(n->fdef.name);
 		break;
-	case N_EXPR_STMT:
-	case N_RETURN:
-		node_free(n->stmt.expr);
-		break;
-	case N_ASSIGN:
-		node_free(n->assign.target);
-		node_free(n->assign.value);
-		break;
-	case N_IF:
-		node_free(n->cond.cond);
-		node_free(n->cond.then);
-		node_free(n->cond.els);
-		break;
-	case N_WHILE:
-	case N_UNROLL:
-		node_free(n->loop.cond);
-		node_free(n->loop.body);
-		break;
-	case N_FOR:
-		node_free(n->foreach.var);
-		node_free(n->foreach.map);
-		node_free(n->foreach.body);
-		break;
-	case N_BREAK:
-	case N_CONTINUE:
-	case N_INT:
-	case N_POSITIONAL:
-		break;
-	case N_BLOCK:
-		node_free(n->block.stmts);
-		break;
-	case N_STR:
-		free(n->str.bytes);
-		break;
+	case N_STR: free(n->str.bytes); break;
 	case N_BUILTIN:
 	case N_IDENT:
-	case N_VAR:
-		free(n->ident.name);
-		break;
-	case N_MAP:
-		free(n->map.name);
-		node_free(n->map.key);
-		break;
-	case N_CALL:
-		free(n->call.name);
-		node_free(n->call.args);
-		break;
-	case N_BINOP:
-		node_free(n->binop.left);
-		node_free(n->binop.right);
-		break;
-	case N_UNOP:
-		node_free(n->unop.operand);
-		break;
-	case N_TERNARY:
-		node_free(n->ternary.cond);
-		node_free(n->ternary.then);
-		node_free(n->ternary.els);
-		break;
-	case N_FIELD:
-		node_free(n->field.base);
-		free(n->field.name);
-		break;
-	case N_INDEX:
-		node_free(n->index.base);
-		node_free(n->index.index);
-		break;
-	case N_CAST:
-		node_free(n->cast.tspec);
-		node_free(n->cast.operand);
-		break;
-	case N_TUPLE:
-		node_free(n->tuple.elems);
-		break;
-	case N_SIZEOF:
-		node_free(n->size.tspec);
-		node_free(n->size.operand);
-		break;
-	case N_OFFSETOF:
-		node_free(n->offsetof.tspec);
-		free(n->offsetof.field);
-		break;
-	case N_TYPESPEC:
-		free(n->tspec.name);
-		break;
+	case N_VAR: free(n->ident.name); break;
+	case N_MAP: free(n->map.name); break;
+	case N_CALL: free(n->call.name); break;
+	case N_FIELD: free(n->field.name); break;
+	case N_OFFSETOF: free(n->offsetof.field); break;
+	case N_TYPESPEC: free(n->tspec.name); break;
+	default: break;
 	}
+}
+
+static void node_free_one(struct node *n)
+{
+	struct node *kids[3];
+	int nk = node_children(n, kids);
+	for (int i = 0; i < nk; i++)
+		node_free(kids[i]);
+	node_free_strings(n);
 	free(n);
 }
 

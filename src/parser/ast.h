@@ -159,6 +159,7 @@ struct node {
 			enum op op;
 			struct node *operand;
 			bool postfix;
+			int size; /* OP_DEREF: bytes read, set by semantic analysis */
 		} unop;
 		struct {
 			struct node *cond, *then, *els;
@@ -194,6 +195,11 @@ struct node *node_new(enum node_kind kind, const struct loc *loc);
 void node_free(struct node *n); /* frees n, its children and its siblings */
 int node_list_len(const struct node *n);
 struct node *node_list_append(struct node *list, struct node *item);
+/* The child lists of n (each may be a sibling list); returns how many slots
+ * of kids were filled (entries may be NULL). One walker for every pass. */
+int node_children(const struct node *n, struct node *kids[3]);
+/* Whether builtin `name` appears anywhere in the list of nodes. */
+bool node_uses_builtin(const struct node *list, const char *name);
 
 /* Parse a script. Returns the N_PROGRAM, or NULL after reporting errors
  * through diag. `src` must stay alive while the AST is used. */

@@ -1,0 +1,145 @@
+/* Builtin identifiers (pid, comm, args, ...): one table row each, with the
+ * type and the code that produces the value. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/cg.h"
+
+#define COMM_SIZE 16
+static const struct type comm_type = { .kind = T_STR, .size = COMM_SIZE };
+
+/* r0 of a helper without arguments, then an optional shift and mask. */
+static int helper_value(struct cg *cg, int helper, int shift, bool low32)
+{
+	int v = ir_vreg(cg->ir);
+	ir_call(cg->ir, helper);
+	ir_mov(cg->ir, v, R0);
+	if (shift)
+		ir_alui(cg->ir, BPF_RSH, v, shift);
+	if (low32) {
+		ir_alui(cg->ir, BPF_LSH, v, 32);
+		ir_alui(cg->ir, BPF_RSH, v, 32);
+	}
+	return v;
+}
+
+static int emit_pid(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_pid_tgid, 32, false); }
+static int emit_tid(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_pid_tgid, 0, true); }
+static int emit_uid(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_uid_gid, 0, true); }
+static int emit_gid(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_uid_gid, 32, false); }
+static int emit_nsecs(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_ktime_get_ns, 0, false); }
+static int emit_cpu(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_smp_processor_id, 0, false); }
+static int emit_rand(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_prandom_u32, 0, false); }
+static int emit_cgroup(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_cgroup_id, 0, false); }
+static int emit_curtask(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_task, 0, false); }
+
+/* elapsed: nanoseconds since the session started */
+static int emit_elapsed(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	int now = emit_nsecs(cg, n), start = ir_vreg(ir), none = ir_label_new(ir);
+	int p = emit_control(cg);
+	ir_movi(ir, start, 0);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, none);
+	ir_load(ir, 8, start, p, offsetof(struct control, start_ns));
+	ir_label(ir, none);
+	ir_alu(ir, BPF_SUB, now, start);
+	return now;
+}
+
+static void emit_comm(struct cg *cg, struct node *n, int base, int off)
+{
+	(void)n;
+	emit_addr(cg, R1, base, off);
+	ir_movi(cg->ir, R2, COMM_SIZE);
+	ir_call(cg->ir, BPF_FUNC_get_current_comm);
+}
+
+/* `probe`: the name of the attach point this program serves, a literal. */
+static const struct type *type_of_probe(struct cg *cg, struct node *n)
+{
+	(void)n;
+	return type_str((int)strlen(cg->probe_name) + 1);
+}
+
+static void emit_probe(struct cg *cg, struct node *n, int base, int off)
+{
+	struct node lit = { .kind = N_STR, .type = n->type };
+	lit.str.bytes = (char *)cg->probe_name;
+	lit.str.len = (int)strlen(cg->probe_name);
+	emit_expr_to(cg, &lit, base, off);
+}
+
+/* `args`: a pointer to the probe's argument record (the context itself). */
+static const struct type *type_of_args(struct cg *cg, struct node *n)
+{
+	if (!cg->args) {
+		sema_error(cg, &n->loc, "The args builtin can only be used with tracepoint/fentry/uprobe probes (%s used here)",
+			   cg->spec ? cg->spec->provider_name : "?");
+		return NULL;
+	}
+	return type_ptr(cg->args, false);
+}
+
+static int emit_args(struct cg *cg, struct node *n)
+{
+	(void)n;
+	int v = ir_vreg(cg->ir);
+	ir_mov(cg->ir, v, cg->ctx);
+	return v;
+}
+
+/* arg0..argN: the raw tracepoint's arguments, u64 each at ctx + 8 * N. */
+static int arg_index(const char *name)
+{
+	return atoi(name + 3);
+}
+
+static const struct type *type_of_argN(struct cg *cg, struct node *n)
+{
+	if (!cg->spec || cg->spec->provider != PROV_RAWTRACEPOINT) {
+		sema_error(cg, &n->loc, "The %s builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes",
+			   n->ident.name);
+		return NULL;
+	}
+	if (arg_index(n->ident.name) > 11) {
+		sema_error(cg, &n->loc, "%s: only arg0..arg11 exist", n->ident.name);
+		return NULL;
+	}
+	return &type_u64;
+}
+
+static int emit_argN(struct cg *cg, struct node *n)
+{
+	int v = ir_vreg(cg->ir);
+	ir_load(cg->ir, 8, v, cg->ctx, (int16_t)(8 * arg_index(n->ident.name)));
+	return v;
+}
+
+static const struct builtin builtins[] = {
+	{ "pid", &type_u64, NULL, emit_pid, NULL },
+	{ "tid", &type_u64, NULL, emit_tid, NULL },
+	{ "uid", &type_u64, NULL, emit_uid, NULL },
+	{ "gid", &type_u64, NULL, emit_gid, NULL },
+	{ "nsecs", &type_u64, NULL, emit_nsecs, NULL },
+	{ "elapsed", &type_u64, NULL, emit_elapsed, NULL },
+	{ "cpu", &type_u64, NULL, emit_cpu, NULL },
+	{ "rand", &type_u64, NULL, emit_rand, NULL },
+	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL },
+	{ "curtask", &type_u64, NULL, emit_curtask, NULL },
+	{ "comm", &comm_type, NULL, NULL, emit_comm },
+	{ "probe", NULL, type_of_probe, NULL, emit_probe },
+	{ "args", NULL, type_of_args, emit_args, NULL },
+	{ "arg", NULL, type_of_argN, emit_argN, NULL }, /* arg0..argN, matched by prefix */
+};
+
+const struct builtin *builtin_find(const char *name)
+{
+	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9')
+		name = "arg";
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}

@@ -1,0 +1,125 @@
+/* Shared state of semantic analysis and IR emission for one probe instance
+ * (one BPF program). Internal to src/codegen. */
+#ifndef SCRY_CG_H
+#define SCRY_CG_H
+
+#include <stdbool.h>
+
+#include "codegen/compile.h"
+#include "codegen/frame.h"
+#include "codegen/ir.h"
+#include "codegen/resources.h"
+#include "codegen/types.h"
+#include "parser/ast.h"
+#include "parser/attach.h"
+
+struct var {
+	char *name;
+	const struct type *type;
+	int vreg;  /* scalar values */
+	int slot;  /* memory values: r10 offset */
+};
+
+struct cg {
+	struct resources *res;
+	const struct attach_spec *spec;
+	const char *probe_name;     /* "tracepoint:syscalls:sys_enter_openat" */
+	const struct type *args;    /* record behind `args`, or NULL */
+	bool quiet;                 /* first sema pass: learn map types, report nothing */
+	bool unsafe;                /* --unsafe: system(), signal() allowed */
+	int loop_depth;             /* sema: while loops around the current statement */
+
+	struct var *vars;
+	int nvars;
+
+	/* emission */
+	struct ir *ir;
+	struct frame frame;
+	int ctx;                    /* vreg holding the context pointer */
+	int exit_label;             /* jump here to return 0 */
+	int loop_break, loop_continue; /* labels of the innermost loop, or -1 */
+};
+
+/* ---- ir_prune.c ---- */
+/* Drop IR that no path reaches (the verifier rejects unreachable code). */
+void ir_prune_unreachable(struct ir *ir);
+
+/* ---- sema.c ---- */
+void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const struct type *sema_expr(struct cg *cg, struct node *n);
+void sema_stmts(struct cg *cg, struct node *stmts);
+struct var *var_find(struct cg *cg, const char *name);
+const struct type *sema_update_target(struct cg *cg, struct node *target, const char *op, const struct loc *loc);
+
+/* ---- builtins.c: identifiers like pid, comm, args ---- */
+struct builtin {
+	const char *name;
+	const struct type *type;   /* fixed type, or NULL when type_of decides */
+	const struct type *(*type_of)(struct cg *cg, struct node *n);
+	int (*emit)(struct cg *cg, struct node *n);                       /* scalar: returns a vreg */
+	void (*emit_to)(struct cg *cg, struct node *n, int base, int off); /* memory: writes at base+off */
+};
+const struct builtin *builtin_find(const char *name);
+
+/* ---- funcs.c: calls like printf(), str(), count() ---- */
+struct func {
+	const char *name;
+	int min_args, max_args;
+	/* checks arguments, returns the result type (NULL after an error) */
+	const struct type *(*check)(struct cg *cg, struct node *call);
+	int (*emit)(struct cg *cg, struct node *call);                       /* scalar result */
+	void (*emit_to)(struct cg *cg, struct node *call, int base, int off); /* memory result */
+	void (*emit_stmt)(struct cg *cg, struct node *call);                 /* no result */
+	bool is_agg; /* only valid as @map = f(...) */
+};
+const struct func *func_find(const char *name);
+
+/* ---- emit.c ---- */
+/* A value of a scalar type (int, pointer) in a fresh vreg. */
+int emit_expr(struct cg *cg, struct node *n);
+/* A value of any type written to memory at base + off (base: a vreg or FP). */
+void emit_expr_to(struct cg *cg, struct node *n, int base, int off);
+/* A value stored into a field of type t (integers widened to its size). */
+void emit_value_to(struct cg *cg, struct node *n, const struct type *t, int base, int off);
+/* reg = base + off */
+void emit_addr(struct cg *cg, int reg, int base, int off);
+/* Read size bytes (a string: up to NUL) from the address in ptr to base+off. */
+void emit_probe_read(struct cg *cg, int base, int off, int size, int ptr, bool user, bool string);
+/* a = a OP b on 64-bit integers (comparisons give 0/1 in a new vreg); returns the result's vreg. */
+int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed);
+/* target OP= x for an integer variable or map; returns a vreg with the new value. */
+int emit_update(struct cg *cg, struct node *target, enum op op, int x);
+/* Zero size bytes at base + off. */
+void emit_zero(struct cg *cg, int base, int off, int size);
+/* Copy size bytes from src_base+src_off to dst_base+dst_off (both readable BPF memory). */
+void emit_copy(struct cg *cg, int dst_base, int dst_off, int src_base, int src_off, int size);
+void emit_stmts(struct cg *cg, struct node *stmts);
+/* dst = value loaded from ptr with the given integer type (sign-extended) */
+void emit_load_int(struct cg *cg, int dst, int ptr, int off, const struct type *t);
+/* A pointer to the struct control (NULL only in theory: check it). */
+int emit_control(struct cg *cg);
+/* Increment the per-CPU lost-records counter. */
+void emit_count_lost(struct cg *cg);
+/* Reserve a ring-buffer record of size bytes with the given header; returns the
+ * vreg holding the record (jumps to `skip` when there is no room). */
+int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip);
+void emit_record_submit(struct cg *cg, int rec, bool wakeup);
+
+/* ---- maps.c ---- */
+/* Type check a map access, registering the map; value_type NULL for a read. */
+int map_declare(struct cg *cg, struct node *map, const struct type *value, const struct node *call);
+/* Write the key of map access n into a new frame slot; returns its offset. */
+int emit_map_key(struct cg *cg, struct node *map);
+/* Statements on maps: @m[k] = v, aggregations, @m++ etc. */
+void emit_map_assign(struct cg *cg, struct node *assign);
+/* @m[k] OP= x on an integer map; returns a vreg with the new value. */
+int emit_map_update(struct cg *cg, struct node *map, enum op op, int x);
+/* delete(@m[k]) */
+void emit_map_delete(struct cg *cg, struct node *map);
+/* Read @m[k]: scalar value (0 when absent) in a vreg. */
+int emit_map_read(struct cg *cg, struct node *map);
+/* Read @m[k] of a memory type into base+off (zeros when absent). */
+void emit_map_read_to(struct cg *cg, struct node *map, int base, int off);
+
+#endif

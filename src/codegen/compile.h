@@ -1,0 +1,54 @@
+/* The compiler's output: BPF programs (one per attach point, or per target
+ * when the body depends on the target) plus the resource tables the runtime
+ * needs. compile() runs semantic analysis, then emits IR and lowers it. */
+#ifndef SCRY_COMPILE_H
+#define SCRY_COMPILE_H
+
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "codegen/ir.h"
+#include "codegen/resources.h"
+#include "parser/ast.h"
+#include "parser/attach.h"
+#include "util/strlist.h"
+
+struct prog {
+	char *name;                      /* as the `probe` builtin prints it */
+	struct node *probe;              /* the probe in the AST */
+	const struct attach_spec *spec;  /* owned by the AST */
+	enum bpf_prog_type prog_type;
+	struct strlist targets;          /* where to attach this program */
+	bool reports;                    /* the first program of its probe: reports errors */
+	struct ir ir;                    /* kept for listings (-d) */
+	struct prog_code code;
+	int stack_size;
+};
+
+struct compiled {
+	struct resources res;
+	struct prog *progs;
+	int nprogs;
+};
+
+/* Positional parameters: the command line after the script. */
+struct params {
+	char **values;
+	int n;
+};
+/* Turn $1..$N, $# and str($N) into literals, in place. */
+void positional_substitute(struct node *list, const struct params *p);
+
+struct compile_opts {
+	bool unsafe; /* allow system(), signal() and other functions with side effects */
+};
+
+/* Returns 0, or -1 after reporting errors through diag. */
+int compile(const struct node *ast, const struct compile_opts *opts, struct compiled *out);
+void compiled_free(struct compiled *c);
+
+/* Print an instruction listing of every program (scry -d insns). */
+void compiled_print(const struct compiled *c, FILE *out);
+
+#endif

@@ -1,0 +1,645 @@
+/* IR emission for expressions and statements. Scalars (integers, pointers)
+ * live in virtual registers; strings, tuples and records are written to
+ * memory (a stack slot or a ring-buffer record) by emit_expr_to. */
+#include <string.h>
+
+#include "codegen/cg.h"
+
+/* ---- memory helpers ---- */
+
+void emit_zero(struct cg *cg, int base, int off, int size)
+{
+	int i = 0;
+	for (; i + 8 <= size; i += 8)
+		ir_storei(cg->ir, 8, base, off + i, 0);
+	for (; i < size; i++)
+		ir_storei(cg->ir, 1, base, off + i, 0);
+}
+
+void emit_copy(struct cg *cg, int dst_base, int dst_off, int src_base, int src_off, int size)
+{
+	int t = ir_vreg(cg->ir);
+	for (int i = 0; i < size;) {
+		int chunk = size - i >= 8 ? 8 : size - i >= 4 ? 4 : size - i >= 2 ? 2 : 1;
+		ir_load(cg->ir, chunk, t, src_base, src_off + i);
+		ir_store(cg->ir, chunk, dst_base, dst_off + i, t);
+		i += chunk;
+	}
+}
+
+/* Store literal bytes (zero padded to size) at base+off, four at a time. */
+static void emit_store_bytes(struct cg *cg, int base, int off, const char *bytes, int len, int size)
+{
+	for (int i = 0; i < size; i += 4) {
+		uint32_t w = 0;
+		int n = size - i < 4 ? size - i : 4;
+		for (int k = 0; k < n; k++)
+			if (i + k < len)
+				w |= (uint32_t)(unsigned char)bytes[i + k] << (8 * k);
+		if (n == 4)
+			ir_storei(cg->ir, 4, base, off + i, (int32_t)w);
+		else
+			for (int k = 0; k < n; k++)
+				ir_storei(cg->ir, 1, base, off + i + k, (int32_t)((w >> (8 * k)) & 0xff));
+	}
+}
+
+/* reg = base + off, for passing memory to a helper */
+void emit_addr(struct cg *cg, int reg, int base, int off)
+{
+	ir_mov(cg->ir, reg, base);
+	if (off)
+		ir_alui(cg->ir, BPF_ADD, reg, off);
+}
+
+void emit_load_int(struct cg *cg, int dst, int ptr, int off, const struct type *t)
+{
+	ir_load(cg->ir, t->size, dst, ptr, off);
+	if (t->is_signed && t->size < 8) {
+		int shift = 64 - 8 * t->size;
+		ir_alui(cg->ir, BPF_LSH, dst, shift);
+		ir_alui(cg->ir, BPF_ARSH, dst, shift);
+	}
+}
+
+/* Truncate or sign-extend v in place to an integer type. */
+static void emit_narrow(struct cg *cg, int v, const struct type *t)
+{
+	if (t->size >= 8)
+		return;
+	int shift = 64 - 8 * t->size;
+	ir_alui(cg->ir, BPF_LSH, v, shift);
+	ir_alui(cg->ir, t->is_signed ? BPF_ARSH : BPF_RSH, v, shift);
+}
+
+/* Read size bytes of kernel or user memory at the address in ptr into base+off. */
+void emit_probe_read(struct cg *cg, int base, int off, int size, int ptr, bool user, bool string)
+{
+	static const int helpers[2][2] = {
+		{ BPF_FUNC_probe_read_kernel, BPF_FUNC_probe_read_kernel_str },
+		{ BPF_FUNC_probe_read_user, BPF_FUNC_probe_read_user_str },
+	};
+	ir_mov(cg->ir, R3, ptr);
+	emit_addr(cg, R1, base, off);
+	ir_movi(cg->ir, R2, size);
+	ir_call(cg->ir, helpers[user][string]);
+}
+
+/* ---- the control map and the ring buffer ---- */
+
+int emit_control(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int key = frame_alloc(&cg->frame, 8);
+	ir_storei(ir, 4, FP, key, 0);
+	ir_map(ir, R1, MAP_CONTROL);
+	emit_addr(cg, R2, FP, key);
+	ir_call(ir, BPF_FUNC_map_lookup_elem);
+	int p = ir_vreg(ir);
+	ir_mov(ir, p, R0);
+	return p;
+}
+
+void emit_count_lost(struct cg *cg)
+{
+	struct ir *ir = cg->ir;
+	int key = frame_alloc(&cg->frame, 8);
+	ir_storei(ir, 4, FP, key, 0);
+	ir_map(ir, R1, MAP_LOST);
+	emit_addr(cg, R2, FP, key);
+	ir_call(ir, BPF_FUNC_map_lookup_elem);
+	int p = ir_vreg(ir), one = ir_vreg(ir), done = ir_label_new(ir);
+	ir_mov(ir, p, R0);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
+	ir_movi(ir, one, 1);
+	ir_emit(ir, ATOMIC_ADD(BPF_DW, 0, 0, 0), p, one);
+	ir_label(ir, done);
+}
+
+int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip)
+{
+	struct ir *ir = cg->ir;
+	int have = ir_label_new(ir);
+	ir_map(ir, R1, MAP_EVENTS);
+	ir_movi(ir, R2, size);
+	ir_movi(ir, R3, 0);
+	ir_call(ir, BPF_FUNC_ringbuf_reserve);
+	int rec = ir_vreg(ir);
+	ir_mov(ir, rec, R0);
+	ir_jump(ir, BPF_JNE, rec, -1, 0, have);
+	emit_count_lost(cg);
+	ir_jump(ir, BPF_JA, 0, -1, 0, skip);
+	ir_label(ir, have);
+	ir_storei(ir, 4, rec, 0, (int32_t)kind);
+	ir_storei(ir, 4, rec, 4, (int32_t)id);
+	return rec;
+}
+
+void emit_record_submit(struct cg *cg, int rec, bool wakeup)
+{
+	ir_mov(cg->ir, R1, rec);
+	ir_movi(cg->ir, R2, wakeup ? BPF_RB_FORCE_WAKEUP : 0);
+	ir_call(cg->ir, BPF_FUNC_ringbuf_submit);
+}
+
+/* ---- expressions ---- */
+
+static int emit_int(struct cg *cg, uint64_t value)
+{
+	int v = ir_vreg(cg->ir);
+	if ((int64_t)value == (int32_t)value)
+		ir_movi(cg->ir, v, (int32_t)value);
+	else
+		ir_imm64(cg->ir, v, value);
+	return v;
+}
+
+static bool is_args(const struct node *n)
+{
+	return n->kind == N_BUILTIN && !strcmp(n->ident.name, "args");
+}
+
+/* Compare the string at base+off (size bytes) with the literal lit; result 1/0. */
+static int emit_strcmp_literal(struct cg *cg, int base, int off, int size, const struct node *lit, bool equal)
+{
+	struct ir *ir = cg->ir;
+	int r = ir_vreg(ir), c = ir_vreg(ir), differ = ir_label_new(ir), done = ir_label_new(ir);
+	int n = lit->str.len + 1;
+	if (n > size + 1)
+		n = size + 1; /* the literal is longer than the string can be */
+	for (int i = 0; i < n; i++) {
+		if (i == size) {
+			/* a full buffer matched the literal's prefix: not equal, the literal goes on */
+			ir_jump(ir, BPF_JA, 0, -1, 0, differ);
+			break;
+		}
+		ir_load(ir, 1, c, base, off + i);
+		ir_jump(ir, BPF_JNE, c, -1, i < lit->str.len ? (unsigned char)lit->str.bytes[i] : 0, differ);
+	}
+	ir_movi(ir, r, equal);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, differ);
+	ir_movi(ir, r, !equal);
+	ir_label(ir, done);
+	return r;
+}
+
+/* Compare two strings in memory byte by byte up to the first NUL. */
+static int emit_strcmp(struct cg *cg, int a_off, int b_off, int size, bool equal)
+{
+	struct ir *ir = cg->ir;
+	int r = ir_vreg(ir), a = ir_vreg(ir), b = ir_vreg(ir);
+	int differ = ir_label_new(ir), same = ir_label_new(ir), done = ir_label_new(ir);
+	for (int i = 0; i < size; i++) {
+		ir_load(ir, 1, a, FP, a_off + i);
+		ir_load(ir, 1, b, FP, b_off + i);
+		ir_jump(ir, BPF_JNE, a, b, 0, differ);
+		ir_jump(ir, BPF_JEQ, a, -1, 0, same);
+	}
+	ir_label(ir, same);
+	ir_movi(ir, r, equal);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, differ);
+	ir_movi(ir, r, !equal);
+	ir_label(ir, done);
+	return r;
+}
+
+static int emit_string_compare(struct cg *cg, struct node *n)
+{
+	struct node *l = n->binop.left, *r = n->binop.right;
+	bool equal = n->binop.op == OP_EQ;
+	int mark = frame_mark(&cg->frame);
+	int v;
+	if (r->kind == N_STR || l->kind == N_STR) {
+		struct node *other = r->kind == N_STR ? l : r, *lit = r->kind == N_STR ? r : l;
+		int off = frame_alloc(&cg->frame, other->type->size);
+		emit_expr_to(cg, other, FP, off);
+		v = emit_strcmp_literal(cg, FP, off, other->type->size, lit, equal);
+	} else {
+		int size = l->type->size > r->type->size ? l->type->size : r->type->size;
+		int a = frame_alloc(&cg->frame, size), b = frame_alloc(&cg->frame, size);
+		emit_zero(cg, FP, a, size);
+		emit_zero(cg, FP, b, size);
+		emit_expr_to(cg, l, FP, a);
+		emit_expr_to(cg, r, FP, b);
+		v = emit_strcmp(cg, a, b, size, equal);
+	}
+	frame_release(&cg->frame, mark);
+	return v;
+}
+
+/* Conditional jumps for comparisons: signed and unsigned variants. */
+static const struct {
+	enum op op;
+	uint8_t jmp_signed, jmp_unsigned;
+} compare_ops[] = {
+	{ OP_EQ, BPF_JEQ, BPF_JEQ }, { OP_NE, BPF_JNE, BPF_JNE },
+	{ OP_LT, BPF_JSLT, BPF_JLT }, { OP_LE, BPF_JSLE, BPF_JLE },
+	{ OP_GT, BPF_JSGT, BPF_JGT }, { OP_GE, BPF_JSGE, BPF_JGE },
+};
+
+/* Arithmetic and bitwise operators map one to one onto BPF ALU ops. */
+static const struct {
+	enum op op;
+	uint8_t alu;
+} alu_ops[] = {
+	{ OP_ADD, BPF_ADD }, { OP_SUB, BPF_SUB }, { OP_MUL, BPF_MUL }, { OP_BAND, BPF_AND },
+	{ OP_BOR, BPF_OR }, { OP_BXOR, BPF_XOR }, { OP_SHL, BPF_LSH },
+};
+
+static int emit_logical(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	bool is_and = n->binop.op == OP_LAND;
+	int r = ir_vreg(ir), out = ir_label_new(ir), done = ir_label_new(ir);
+	int a = emit_expr(cg, n->binop.left);
+	ir_jump(ir, is_and ? BPF_JEQ : BPF_JNE, a, -1, 0, out);
+	int b = emit_expr(cg, n->binop.right);
+	ir_jump(ir, is_and ? BPF_JEQ : BPF_JNE, b, -1, 0, out);
+	ir_movi(ir, r, is_and);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, out);
+	ir_movi(ir, r, !is_and);
+	ir_label(ir, done);
+	return r;
+}
+
+/* a OP b on integers; division and modulo by zero give 0 (as BPF does). */
+int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed)
+{
+	struct ir *ir = cg->ir;
+	for (size_t i = 0; i < sizeof(alu_ops) / sizeof(alu_ops[0]); i++) {
+		if (alu_ops[i].op == op) {
+			ir_alu(ir, alu_ops[i].alu, a, b);
+			return a;
+		}
+	}
+	for (size_t i = 0; i < sizeof(compare_ops) / sizeof(compare_ops[0]); i++) {
+		if (compare_ops[i].op != op)
+			continue;
+		int r = ir_vreg(ir), yes = ir_label_new(ir);
+		ir_movi(ir, r, 1);
+		ir_jump(ir, is_signed ? compare_ops[i].jmp_signed : compare_ops[i].jmp_unsigned, a, b, 0, yes);
+		ir_movi(ir, r, 0);
+		ir_label(ir, yes);
+		return r;
+	}
+	switch (op) {
+	case OP_SHR:
+		ir_alu(ir, is_signed ? BPF_ARSH : BPF_RSH, a, b);
+		return a;
+	case OP_DIV:
+	case OP_MOD:
+		/* BPF division is unsigned; signed operands divide their magnitudes */
+		if (!is_signed) {
+			ir_alu(ir, op == OP_DIV ? BPF_DIV : BPF_MOD, a, b);
+			return a;
+		} else {
+			int neg = ir_vreg(ir), pa = ir_label_new(ir), pb = ir_label_new(ir), done = ir_label_new(ir);
+			ir_movi(ir, neg, 0);
+			ir_jump(ir, BPF_JSGE, a, -1, 0, pa);
+			ir_alui(ir, BPF_NEG, a, 0);
+			ir_movi(ir, neg, 1);
+			ir_label(ir, pa);
+			ir_jump(ir, BPF_JSGE, b, -1, 0, pb);
+			ir_alui(ir, BPF_NEG, b, 0);
+			if (op == OP_DIV)
+				ir_alui(ir, BPF_XOR, neg, 1);
+			ir_label(ir, pb);
+			ir_alu(ir, op == OP_DIV ? BPF_DIV : BPF_MOD, a, b);
+			ir_jump(ir, BPF_JEQ, neg, -1, 0, done);
+			ir_alui(ir, BPF_NEG, a, 0);
+			ir_label(ir, done);
+			return a;
+		}
+	default:
+		return a;
+	}
+}
+
+static int emit_binop(struct cg *cg, struct node *n)
+{
+	enum op op = n->binop.op;
+	if (op == OP_LAND || op == OP_LOR)
+		return emit_logical(cg, n);
+	if (n->binop.left->type->kind == T_STR)
+		return emit_string_compare(cg, n);
+	int a = emit_expr(cg, n->binop.left);
+	int b = emit_expr(cg, n->binop.right);
+	bool is_signed = n->binop.left->type->is_signed && n->binop.right->type->is_signed;
+	if (op == OP_SHR || op == OP_DIV || op == OP_MOD)
+		is_signed = n->binop.left->type->is_signed;
+	return emit_arith(cg, op, a, b, is_signed);
+}
+
+int emit_update(struct cg *cg, struct node *target, enum op op, int x)
+{
+	if (target->kind == N_MAP)
+		return emit_map_update(cg, target, op, x);
+	struct var *v = var_find(cg, target->ident.name);
+	ir_mov(cg->ir, v->vreg, emit_arith(cg, op, v->vreg, x, v->type->is_signed));
+	int r = ir_vreg(cg->ir);
+	ir_mov(cg->ir, r, v->vreg);
+	return r;
+}
+
+/* ++x, x++, --x, x-- */
+static int emit_step(struct cg *cg, struct node *n)
+{
+	bool inc = n->unop.op == OP_INC;
+	int v = emit_update(cg, n->unop.operand, inc ? OP_ADD : OP_SUB, emit_int(cg, 1));
+	if (n->unop.postfix)
+		ir_alui(cg->ir, BPF_ADD, v, inc ? -1 : 1);
+	return v;
+}
+
+static int emit_unop(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	if (n->unop.op == OP_INC || n->unop.op == OP_DEC)
+		return emit_step(cg, n);
+	int v = emit_expr(cg, n->unop.operand);
+	if (n->unop.op == OP_DEREF) {
+		const struct type *o = n->unop.operand->type;
+		int slot = frame_alloc(&cg->frame, 8), r = ir_vreg(ir);
+		ir_storei(ir, 8, FP, slot, 0);
+		emit_probe_read(cg, FP, slot, n->unop.size, v, o->kind == T_PTR && o->user, false);
+		emit_load_int(cg, r, FP, slot, type_int(n->unop.size, n->type->is_signed));
+		return r;
+	}
+	switch (n->unop.op) {
+	case OP_NEG:
+		ir_alui(ir, BPF_NEG, v, 0);
+		return v;
+	case OP_BNOT:
+		ir_alui(ir, BPF_XOR, v, -1);
+		return v;
+	default: { /* OP_LNOT */
+		int r = ir_vreg(ir), zero = ir_label_new(ir);
+		ir_movi(ir, r, 1);
+		ir_jump(ir, BPF_JEQ, v, -1, 0, zero);
+		ir_movi(ir, r, 0);
+		ir_label(ir, zero);
+		return r;
+	}
+	}
+}
+
+static int emit_ternary(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	int r = ir_vreg(ir), els = ir_label_new(ir), done = ir_label_new(ir);
+	int c = emit_expr(cg, n->ternary.cond);
+	ir_jump(ir, BPF_JEQ, c, -1, 0, els);
+	ir_mov(ir, r, emit_expr(cg, n->ternary.then));
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, els);
+	ir_mov(ir, r, emit_expr(cg, n->ternary.els));
+	ir_label(ir, done);
+	return r;
+}
+
+/* Where a field's bytes are: in the probe context (args->f), or in the
+ * memory of a scratch variable holding a tuple. Returns false otherwise. */
+static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
+{
+	struct node *b = n->field.base;
+	const struct type *rec = b->type->kind == T_PTR ? b->type->to : b->type;
+	const struct field *f = type_field(rec, n->field.name);
+	if (is_args(b)) {
+		*base = cg->ctx;
+		*off = f->offset;
+		return true;
+	}
+	if (b->kind == N_VAR) {
+		*base = FP;
+		*off = var_find(cg, b->ident.name)->slot + f->offset;
+		return true;
+	}
+	if (b->kind == N_FIELD && field_place(cg, b, base, off)) {
+		*off += f->offset;
+		return true;
+	}
+	return false;
+}
+
+static int emit_field(struct cg *cg, struct node *n)
+{
+	int base, off, v = ir_vreg(cg->ir);
+	if (field_place(cg, n, &base, &off)) {
+		emit_load_int(cg, v, base, off, n->type);
+		return v;
+	}
+	/* a tuple produced by an expression: materialise it, then load */
+	int mark = frame_mark(&cg->frame);
+	int slot = frame_alloc(&cg->frame, n->field.base->type->size);
+	emit_expr_to(cg, n->field.base, FP, slot);
+	const struct field *f = type_field(n->field.base->type, n->field.name);
+	emit_load_int(cg, v, FP, slot + f->offset, n->type);
+	frame_release(&cg->frame, mark);
+	return v;
+}
+
+int emit_expr(struct cg *cg, struct node *n)
+{
+	switch (n->kind) {
+	case N_INT:
+		return emit_int(cg, n->integer.value);
+	case N_BUILTIN:
+		return builtin_find(n->ident.name)->emit(cg, n);
+	case N_VAR: {
+		int v = ir_vreg(cg->ir);
+		ir_mov(cg->ir, v, var_find(cg, n->ident.name)->vreg);
+		return v;
+	}
+	case N_MAP:
+		return emit_map_read(cg, n);
+	case N_CALL:
+		return func_find(n->call.name)->emit(cg, n);
+	case N_BINOP:
+		return emit_binop(cg, n);
+	case N_UNOP:
+		return emit_unop(cg, n);
+	case N_TERNARY:
+		return emit_ternary(cg, n);
+	case N_FIELD:
+		return emit_field(cg, n);
+	case N_CAST: {
+		int v = emit_expr(cg, n->cast.operand);
+		emit_narrow(cg, v, n->type);
+		return v;
+	}
+	default:
+		return emit_int(cg, 0); /* sema rejected everything else */
+	}
+}
+
+void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
+{
+	const struct type *t = n->type;
+	if (t->kind == T_INT || t->kind == T_PTR || t->kind == T_KSYM) {
+		int v = emit_expr(cg, n);
+		ir_store(cg->ir, t->size, base, off, v);
+		return;
+	}
+	switch (n->kind) {
+	case N_STR:
+		emit_store_bytes(cg, base, off, n->str.bytes, n->str.len, t->size);
+		break;
+	case N_BUILTIN:
+		builtin_find(n->ident.name)->emit_to(cg, n, base, off);
+		break;
+	case N_CALL:
+		func_find(n->call.name)->emit_to(cg, n, base, off);
+		break;
+	case N_VAR:
+		emit_copy(cg, base, off, FP, var_find(cg, n->ident.name)->slot, t->size);
+		break;
+	case N_TUPLE: {
+		int i = 0;
+		for (struct node *e = n->tuple.elems; e; e = e->next, i++)
+			emit_value_to(cg, e, t->fields[i].type, base, off + t->fields[i].offset);
+		break;
+	}
+	case N_FIELD: {
+		int fbase, foff;
+		if (field_place(cg, n, &fbase, &foff) && is_args(n->field.base)) {
+			/* context memory may only be loaded directly: read it like any kernel memory */
+			int p = ir_vreg(cg->ir);
+			ir_mov(cg->ir, p, cg->ctx);
+			ir_alui(cg->ir, BPF_ADD, p, foff);
+			emit_probe_read(cg, base, off, t->size, p, false, false);
+		} else if (field_place(cg, n, &fbase, &foff)) {
+			emit_copy(cg, base, off, fbase, foff, t->size);
+		}
+		break;
+	}
+	case N_MAP:
+		emit_map_read_to(cg, n, base, off);
+		break;
+	case N_TERNARY: {
+		struct ir *ir = cg->ir;
+		int els = ir_label_new(ir), done = ir_label_new(ir);
+		int c = emit_expr(cg, n->ternary.cond);
+		ir_jump(ir, BPF_JEQ, c, -1, 0, els);
+		emit_expr_to(cg, n->ternary.then, base, off);
+		ir_jump(ir, BPF_JA, 0, -1, 0, done);
+		ir_label(ir, els);
+		emit_expr_to(cg, n->ternary.els, base, off);
+		ir_label(ir, done);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void emit_value_to(struct cg *cg, struct node *n, const struct type *t, int base, int off)
+{
+	if (t->kind == T_INT)
+		ir_store(cg->ir, t->size, base, off, emit_expr(cg, n));
+	else
+		emit_expr_to(cg, n, base, off);
+}
+
+/* ---- statements ---- */
+
+static void emit_var_assign(struct cg *cg, struct node *n)
+{
+	struct var *v = var_find(cg, n->assign.target->ident.name);
+	struct node *value = n->assign.value;
+	if (v->vreg >= 0) {
+		int x = emit_expr(cg, value);
+		ir_mov(cg->ir, v->vreg, x);
+		return;
+	}
+	if (value->type->size < v->type->size)
+		emit_zero(cg, FP, v->slot, v->type->size);
+	emit_expr_to(cg, value, FP, v->slot);
+}
+
+static void emit_if(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	int els = ir_label_new(ir), done = ir_label_new(ir);
+	int c = emit_expr(cg, n->cond.cond);
+	ir_jump(ir, BPF_JEQ, c, -1, 0, els);
+	emit_stmts(cg, n->cond.then);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, els);
+	if (n->cond.els)
+		emit_stmts(cg, n->cond.els);
+	ir_label(ir, done);
+}
+
+/* The verifier proves the loop ends by walking it; no bound of our own. */
+static void emit_while(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	int outer_break = cg->loop_break, outer_continue = cg->loop_continue;
+	int top = ir_label_new(ir), done = ir_label_new(ir);
+	cg->loop_break = done;
+	cg->loop_continue = top;
+	ir_label(ir, top);
+	ir_jump(ir, BPF_JEQ, emit_expr(cg, n->loop.cond), -1, 0, done);
+	emit_stmts(cg, n->loop.body);
+	ir_jump(ir, BPF_JA, 0, -1, 0, top);
+	ir_label(ir, done);
+	cg->loop_break = outer_break;
+	cg->loop_continue = outer_continue;
+}
+
+static void emit_stmt(struct cg *cg, struct node *n)
+{
+	int mark = frame_mark(&cg->frame);
+	switch (n->kind) {
+	case N_EXPR_STMT: {
+		struct node *e = n->stmt.expr;
+		if (e->kind == N_CALL && func_find(e->call.name)->emit_stmt)
+			func_find(e->call.name)->emit_stmt(cg, e);
+		else if (e->type && (e->type->kind == T_INT || e->type->kind == T_PTR))
+			emit_expr(cg, e);
+		break;
+	}
+	case N_ASSIGN:
+		if (n->assign.op != OP_NONE)
+			emit_update(cg, n->assign.target, n->assign.op, emit_expr(cg, n->assign.value));
+		else if (n->assign.target->kind == N_MAP)
+			emit_map_assign(cg, n);
+		else
+			emit_var_assign(cg, n);
+		break;
+	case N_IF:
+		emit_if(cg, n);
+		break;
+	case N_BLOCK:
+		emit_stmts(cg, n->block.stmts);
+		break;
+	case N_WHILE:
+		emit_while(cg, n);
+		break;
+	case N_UNROLL:
+		for (uint64_t i = 0; i < n->loop.cond->integer.value; i++)
+			emit_stmts(cg, n->loop.body);
+		break;
+	case N_RETURN:
+		ir_jump(cg->ir, BPF_JA, 0, -1, 0, cg->exit_label);
+		break;
+	case N_BREAK:
+		ir_jump(cg->ir, BPF_JA, 0, -1, 0, cg->loop_break);
+		break;
+	case N_CONTINUE:
+		ir_jump(cg->ir, BPF_JA, 0, -1, 0, cg->loop_continue);
+		break;
+	default:
+		break;
+	}
+	frame_release(&cg->frame, mark);
+}
+
+void emit_stmts(struct cg *cg, struct node *stmts)
+{
+	for (struct node *s = stmts; s; s = s->next)
+		emit_stmt(cg, s);
+}

@@ -1,0 +1,509 @@
+/* Functions (printf, str, exit, count, hist, ...): one table row each with
+ * the argument check, the result type and the code. */
+#include <stddef.h>
+#include <string.h>
+
+#include "codegen/cg.h"
+#include "util/ksyms.h"
+
+#define STRLEN_DEFAULT 64
+#define MAX_PRINTF_ARGS 64
+
+static const struct type *arg_type(struct cg *cg, struct node *arg)
+{
+	return sema_expr(cg, arg);
+}
+
+/* Whether plain integers used as addresses point into user space here. */
+static bool user_space_probe(const struct cg *cg)
+{
+	if (!cg->spec)
+		return false;
+	switch (cg->spec->provider) {
+	case PROV_UPROBE:
+	case PROV_URETPROBE:
+	case PROV_USDT:
+		return true;
+	case PROV_TRACEPOINT:
+		return cg->spec->target && !strcmp(cg->spec->target, "syscalls");
+	default:
+		return false;
+	}
+}
+
+/* ---- printf ---- */
+
+/* Count the conversions in a format string ("%%" is none). */
+static int count_conversions(const char *fmt)
+{
+	int n = 0;
+	for (const char *p = fmt; (p = strchr(p, '%')); p++) {
+		if (p[1] == '%')
+			p++;
+		else
+			n++;
+	}
+	return n;
+}
+
+/* Integers travel as 64-bit values; everything else as it is. */
+static const struct type *widened(const struct type *t)
+{
+	return t->kind == T_INT ? type_int(8, t->is_signed) : t;
+}
+
+static const struct type *check_printf(struct cg *cg, struct node *call)
+{
+	struct node *fmt = call->call.args;
+	if (fmt->kind != N_STR) {
+		const struct type *t = arg_type(cg, fmt);
+		char name[128] = "integer";
+		if (t && t->kind != T_INT)
+			type_name(t, name, sizeof(name));
+		if (t)
+			sema_error(cg, &call->loc, "%s() expects a string literal (%s provided)", call->call.name, name);
+		return NULL;
+	}
+	int n = 0;
+	bool ok = true;
+	for (struct node *a = fmt->next; a; a = a->next, n++) {
+		const struct type *t = arg_type(cg, a);
+		if (!t) {
+			ok = false;
+		} else if (t->kind == T_NONE || t->kind == T_AGG || n == MAX_PRINTF_ARGS) {
+			sema_error(cg, &a->loc, "%s() can not print a value of this type", call->call.name);
+			ok = false;
+		}
+	}
+	if (!ok)
+		return NULL;
+	int want = count_conversions(fmt->str.bytes);
+	if (n > want) {
+		sema_error(cg, &call->loc, "%s: Too many arguments for format string (%d supplied, %d expected)",
+			   call->call.name, n, want);
+		return NULL;
+	}
+	if (n < want) {
+		sema_error(cg, &call->loc, "%s: Not enough arguments for format string (%d supplied, %d expected)",
+			   call->call.name, n, want);
+		return NULL;
+	}
+	return &type_none;
+}
+
+/* system() and signal() change the system: only with --unsafe. */
+static bool allowed(struct cg *cg, struct node *call)
+{
+	if (!cg->unsafe)
+		sema_error(cg, &call->loc, "%s() is an unsafe function being used in safe mode", call->call.name);
+	return cg->unsafe;
+}
+
+static const struct type *check_system(struct cg *cg, struct node *call)
+{
+	return allowed(cg, call) ? check_printf(cg, call) : NULL;
+}
+
+/* The record of printf, system and cat: event header, then the arguments
+ * laid out as a tuple; the runtime formats them. */
+static void emit_formatted(struct cg *cg, struct node *call, enum event_kind kind)
+{
+	struct ir *ir = cg->ir;
+	struct node *fmt = call->call.args;
+	const struct type *elems[MAX_PRINTF_ARGS];
+	int n = 0;
+	for (struct node *a = fmt->next; a; a = a->next)
+		elems[n++] = widened(a->type);
+	const struct type *args = type_tuple(elems, n);
+	int id = resources_add_fmt(cg->res, fmt->str.bytes, args);
+	int skip = ir_label_new(ir);
+	int rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr) + args->size, kind, id, skip);
+	int i = 0;
+	for (struct node *a = fmt->next; a; a = a->next, i++)
+		emit_value_to(cg, a, args->fields[i].type, rec, (int)sizeof(struct event_hdr) + args->fields[i].offset);
+	emit_record_submit(cg, rec, false);
+	ir_label(ir, skip);
+}
+
+static void emit_printf(struct cg *cg, struct node *call) { emit_formatted(cg, call, EV_PRINTF); }
+static void emit_system(struct cg *cg, struct node *call) { emit_formatted(cg, call, EV_SYSTEM); }
+static void emit_cat(struct cg *cg, struct node *call) { emit_formatted(cg, call, EV_CAT); }
+
+/* ---- signal ---- */
+
+static const struct {
+	const char *name;
+	int number;
+} signals[] = {
+	{ "SIGHUP", 1 }, { "SIGINT", 2 }, { "SIGQUIT", 3 }, { "SIGILL", 4 }, { "SIGTRAP", 5 }, { "SIGABRT", 6 },
+	{ "SIGBUS", 7 }, { "SIGFPE", 8 }, { "SIGKILL", 9 }, { "SIGUSR1", 10 }, { "SIGSEGV", 11 },
+	{ "SIGUSR2", 12 }, { "SIGPIPE", 13 }, { "SIGALRM", 14 }, { "SIGTERM", 15 }, { "SIGCHLD", 17 },
+	{ "SIGCONT", 18 }, { "SIGSTOP", 19 }, { "SIGTSTP", 20 }, { "SIGTTIN", 21 }, { "SIGTTOU", 22 },
+	{ "SIGURG", 23 }, { "SIGXCPU", 24 }, { "SIGXFSZ", 25 }, { "SIGVTALRM", 26 }, { "SIGPROF", 27 },
+	{ "SIGWINCH", 28 }, { "SIGIO", 29 }, { "SIGPWR", 30 }, { "SIGSYS", 31 },
+};
+
+/* A signal by number or name ("KILL" or "SIGKILL"); 0 when unknown. */
+static int signal_number(const struct node *arg)
+{
+	if (arg->kind == N_INT)
+		return arg->integer.value >= 1 && arg->integer.value <= 64 ? (int)arg->integer.value : 0;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (!strcmp(signals[i].name, arg->str.bytes) || !strcmp(signals[i].name + 3, arg->str.bytes))
+			return signals[i].number;
+	return 0;
+}
+
+static const struct type *check_signal(struct cg *cg, struct node *call)
+{
+	struct node *sig = call->call.args;
+	if (!allowed(cg, call))
+		return NULL;
+	if (cg->spec && (cg->spec->provider == PROV_BEGIN || cg->spec->provider == PROV_END)) {
+		sema_error(cg, &call->loc, "signal can not be used with \"%s\" probes", cg->spec->provider_name);
+		return NULL;
+	}
+	if (sig->kind == N_INT && !signal_number(sig)) {
+		sema_error(cg, &call->loc, "%lld is not a valid signal, allowed range: [1,64]", (long long)sig->integer.value);
+		return NULL;
+	}
+	if (sig->kind == N_STR && !signal_number(sig)) {
+		sema_error(cg, &call->loc, "%s is not a valid signal", sig->str.bytes);
+		return NULL;
+	}
+	if (sig->kind != N_INT && sig->kind != N_STR) {
+		const struct type *t = arg_type(cg, sig);
+		if (t && t->kind != T_INT) {
+			sema_error(cg, &call->loc, "%s", "signal() only accepts a string literal or an integer");
+			return NULL;
+		}
+	}
+	return &type_none;
+}
+
+static void emit_signal(struct cg *cg, struct node *call)
+{
+	struct node *sig = call->call.args;
+	if (sig->kind == N_INT || sig->kind == N_STR)
+		ir_movi(cg->ir, R1, signal_number(sig));
+	else
+		ir_mov(cg->ir, R1, emit_expr(cg, sig));
+	ir_call(cg->ir, BPF_FUNC_send_signal);
+}
+
+/* ---- exit ---- */
+
+static const struct type *check_none(struct cg *cg, struct node *call)
+{
+	(void)cg;
+	(void)call;
+	return &type_none;
+}
+
+/* exit(): raise the flag in the control map (it cannot be lost), wake the
+ * runtime with a record if there is room, and end this probe. */
+static void emit_exit(struct cg *cg, struct node *call)
+{
+	(void)call;
+	struct ir *ir = cg->ir;
+	int set = ir_label_new(ir), skip = ir_label_new(ir);
+	int p = emit_control(cg);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, set);
+	ir_storei(ir, 8, p, offsetof(struct control, exit), 1);
+	ir_label(ir, set);
+	int rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr), EV_EXIT, 0, skip);
+	emit_record_submit(cg, rec, true);
+	ir_label(ir, skip);
+	ir_jump(ir, BPF_JA, 0, -1, 0, cg->exit_label);
+}
+
+/* ---- str ---- */
+
+static const struct type *check_str(struct cg *cg, struct node *call)
+{
+	struct node *s = call->call.args, *len = s->next;
+	const struct type *t = arg_type(cg, s);
+	if (!t)
+		return NULL;
+	if (t->kind != T_PTR && t->kind != T_INT && t->kind != T_STR) {
+		char name[128];
+		type_name(t, name, sizeof(name));
+		sema_error(cg, &call->loc, "str() expects an integer or a pointer type as first argument (%s provided)", name);
+		return NULL;
+	}
+	int size = STRLEN_DEFAULT;
+	if (len) {
+		if (len->kind != N_INT || len->integer.value == 0 || len->integer.value > 1024) {
+			sema_error(cg, &len->loc, "%s", "str() expects a positive integer literal (at most 1024) as the length");
+			return NULL;
+		}
+		size = (int)len->integer.value + 1;
+	}
+	if (t->kind == T_STR)
+		return t;
+	return type_str(size);
+}
+
+static void emit_str(struct cg *cg, struct node *call, int base, int off)
+{
+	struct node *s = call->call.args;
+	if (s->type->kind == T_STR) {
+		emit_expr_to(cg, s, base, off);
+		return;
+	}
+	bool user = s->type->kind == T_PTR ? s->type->user : user_space_probe(cg);
+	int p = emit_expr(cg, s);
+	emit_probe_read(cg, base, off, call->type->size, p, user, true);
+}
+
+/* ---- print, clear, zero, delete: whole maps, done by the runtime ---- */
+
+/* The map a map function names; reports bpftrace's errors. */
+static int map_arg(struct cg *cg, struct node *call, bool with_key)
+{
+	struct node *m = call->call.args;
+	if (m->kind != N_MAP) {
+		sema_error(cg, &call->loc, "%s() expects a map argument", call->call.name);
+		return -1;
+	}
+	if (with_key) {
+		if (!m->map.key) {
+			sema_error(cg, &call->loc, "%s() expects a map with a key: @m[key]", call->call.name);
+			return -1;
+		}
+		return sema_expr(cg, m) ? 0 : -1;
+	}
+	char name[256];
+	snprintf(name, sizeof(name), "@%s", m->map.name);
+	int idx = resources_find_map(cg->res, name);
+	if (idx < 0)
+		sema_error(cg, &call->loc, "Undefined map: %s", name);
+	else if (m->map.key)
+		sema_error(cg, &call->loc, "%s() expects a map without a key: %s", call->call.name, name);
+	return m->map.key ? -1 : idx;
+}
+
+static const struct type *check_print(struct cg *cg, struct node *call)
+{
+	if (map_arg(cg, call, false) < 0)
+		return NULL;
+	for (struct node *a = call->call.args->next; a; a = a->next) {
+		const struct type *t = arg_type(cg, a);
+		if (t && t->kind != T_INT) {
+			sema_error(cg, &a->loc, "%s", "print() expects integers for top and div");
+			return NULL;
+		}
+	}
+	return &type_none;
+}
+
+static const struct type *check_map_only(struct cg *cg, struct node *call)
+{
+	return map_arg(cg, call, false) < 0 ? NULL : &type_none;
+}
+
+static const struct type *check_delete(struct cg *cg, struct node *call)
+{
+	return map_arg(cg, call, true) < 0 ? NULL : &type_none;
+}
+
+static void emit_map_action(struct cg *cg, struct node *call, enum event_kind kind)
+{
+	struct ir *ir = cg->ir;
+	char name[256];
+	snprintf(name, sizeof(name), "@%s", call->call.args->map.name);
+	int size = (int)sizeof(struct event_hdr) + (kind == EV_PRINT ? (int)sizeof(struct print_args) : 0);
+	int skip = ir_label_new(ir);
+	int rec = emit_record_reserve(cg, size, kind, (uint32_t)resources_find_map(cg->res, name), skip);
+	if (kind == EV_PRINT) {
+		struct node *top = call->call.args->next, *div = top ? top->next : NULL;
+		int off = (int)sizeof(struct event_hdr);
+		if (top)
+			ir_store(ir, 8, rec, off, emit_expr(cg, top));
+		else
+			ir_storei(ir, 8, rec, off, 0);
+		if (div)
+			ir_store(ir, 8, rec, off + 8, emit_expr(cg, div));
+		else
+			ir_storei(ir, 8, rec, off + 8, 1);
+	}
+	emit_record_submit(cg, rec, false);
+	ir_label(ir, skip);
+}
+
+static void emit_print(struct cg *cg, struct node *call) { emit_map_action(cg, call, EV_PRINT); }
+static void emit_clear(struct cg *cg, struct node *call) { emit_map_action(cg, call, EV_CLEAR); }
+static void emit_zero_map(struct cg *cg, struct node *call) { emit_map_action(cg, call, EV_ZERO); }
+
+static void emit_delete(struct cg *cg, struct node *call)
+{
+	emit_map_delete(cg, call->call.args);
+}
+
+/* ---- time, join: formatted by the runtime ---- */
+
+static const struct type *check_literal_args(struct cg *cg, struct node *call)
+{
+	for (struct node *a = call->call.args; a; a = a->next) {
+		if (a != call->call.args || strcmp(call->call.name, "join")) {
+			if (a->kind != N_STR) {
+				sema_error(cg, &call->loc, "%s() expects a string literal", call->call.name);
+				return NULL;
+			}
+		} else if (!arg_type(cg, a)) {
+			return NULL;
+		}
+	}
+	return &type_none;
+}
+
+static const struct type *empty_tuple(void)
+{
+	return type_tuple(NULL, 0);
+}
+
+static void emit_time(struct cg *cg, struct node *call)
+{
+	struct node *fmt = call->call.args;
+	int id = resources_add_fmt(cg->res, fmt ? fmt->str.bytes : "%H:%M:%S\n", empty_tuple());
+	int skip = ir_label_new(cg->ir);
+	int rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr), EV_TIME, id, skip);
+	emit_record_submit(cg, rec, false);
+	ir_label(cg->ir, skip);
+}
+
+/* join(argv): up to JOIN_MAX strings of a NULL-terminated array of pointers */
+static void emit_join(struct cg *cg, struct node *call)
+{
+	struct ir *ir = cg->ir;
+	struct node *arr = call->call.args, *sep = arr->next;
+	bool user = arr->type->kind == T_PTR ? arr->type->user : user_space_probe(cg);
+	int id = resources_add_fmt(cg->res, sep ? sep->str.bytes : " ", empty_tuple());
+	int skip = ir_label_new(ir), done = ir_label_new(ir);
+	int hdr = (int)sizeof(struct event_hdr);
+	int rec = emit_record_reserve(cg, hdr + JOIN_MAX * JOIN_LEN, EV_JOIN, id, skip);
+	for (int i = 0; i < JOIN_MAX; i++)
+		ir_storei(ir, 1, rec, hdr + i * JOIN_LEN, 0);
+	int base = emit_expr(cg, arr), slot = frame_alloc(&cg->frame, 8), p = ir_vreg(ir);
+	for (int i = 0; i < JOIN_MAX; i++) {
+		ir_storei(ir, 8, FP, slot, 0);
+		emit_probe_read(cg, FP, slot, 8, base, user, false);
+		ir_load(ir, 8, p, FP, slot);
+		ir_jump(ir, BPF_JEQ, p, -1, 0, done);
+		emit_probe_read(cg, rec, hdr + i * JOIN_LEN, JOIN_LEN, p, user, true);
+		ir_alui(ir, BPF_ADD, base, 8);
+	}
+	ir_label(ir, done);
+	emit_record_submit(cg, rec, false);
+	ir_label(ir, skip);
+}
+
+/* ---- kaddr: a kernel symbol's address, resolved while compiling ---- */
+
+static const struct type *check_kaddr(struct cg *cg, struct node *call)
+{
+	struct node *name = call->call.args;
+	uint64_t addr;
+	if (name->kind != N_STR) {
+		sema_error(cg, &call->loc, "%s", "kaddr() expects a string literal");
+		return NULL;
+	}
+	if (!ksym_addr(name->str.bytes, &addr)) {
+		sema_error(cg, &call->loc, "Failed to resolve kernel symbol: %s", name->str.bytes);
+		return NULL;
+	}
+	return &type_u64;
+}
+
+static int emit_kaddr(struct cg *cg, struct node *call)
+{
+	uint64_t addr = 0;
+	ksym_addr(call->call.args->str.bytes, &addr);
+	int v = ir_vreg(cg->ir);
+	ir_imm64(cg->ir, v, addr);
+	return v;
+}
+
+/* ---- aggregations: only the check; maps.c emits the update ---- */
+
+static const struct type *check_agg(struct cg *cg, struct node *call, enum agg_kind agg)
+{
+	for (struct node *a = call->call.args; a; a = a->next) {
+		const struct type *t = arg_type(cg, a);
+		if (!t)
+			return NULL;
+		if (t->kind != T_INT) {
+			char name[128];
+			type_name(t, name, sizeof(name));
+			sema_error(cg, &a->loc, "%s() only supports integer arguments (%s provided)", call->call.name, name);
+			return NULL;
+		}
+	}
+	if (agg == AGG_LHIST) {
+		struct node *a = call->call.args->next;
+		for (struct node *p = a; p; p = p->next) {
+			if (p->kind != N_INT) {
+				sema_error(cg, &p->loc, "%s", "lhist() expects integer literals for min, max and step");
+				return NULL;
+			}
+		}
+		int64_t min = (int64_t)a->integer.value, max = (int64_t)a->next->integer.value,
+			step = (int64_t)a->next->next->integer.value;
+		if (step <= 0 || max <= min || min < 0) {
+			if (step <= 0)
+				sema_error(cg, &call->loc, "lhist() step must be >= 1 (%lld provided)", (long long)step);
+			else
+				sema_error(cg, &call->loc, "%s", min < 0 ? "lhist() min must be non-negative" :
+					   "lhist() max must be greater than min");
+			return NULL;
+		}
+		if ((max - min) / step > 1000) {
+			sema_error(cg, &call->loc, "%s", "lhist() too many buckets, must be <= 1000 (max-min)/step");
+			return NULL;
+		}
+	}
+	return type_agg(agg);
+}
+
+#define AGG_CHECK(fn, kind) \
+	static const struct type *fn(struct cg *cg, struct node *call) { return check_agg(cg, call, kind); }
+AGG_CHECK(check_count, AGG_COUNT)
+AGG_CHECK(check_sum, AGG_SUM)
+AGG_CHECK(check_min, AGG_MIN)
+AGG_CHECK(check_max, AGG_MAX)
+AGG_CHECK(check_avg, AGG_AVG)
+AGG_CHECK(check_stats, AGG_STATS)
+AGG_CHECK(check_hist, AGG_HIST)
+AGG_CHECK(check_lhist, AGG_LHIST)
+
+static const struct func funcs[] = {
+	{ .name = "printf", .min_args = 1, .max_args = 65, .check = check_printf, .emit_stmt = emit_printf },
+	{ .name = "system", .min_args = 1, .max_args = 65, .check = check_system, .emit_stmt = emit_system },
+	{ .name = "cat", .min_args = 1, .max_args = 65, .check = check_printf, .emit_stmt = emit_cat },
+	{ .name = "signal", .min_args = 1, .max_args = 1, .check = check_signal, .emit_stmt = emit_signal },
+	{ .name = "exit", .min_args = 0, .max_args = 0, .check = check_none, .emit_stmt = emit_exit },
+	{ .name = "str", .min_args = 1, .max_args = 2, .check = check_str, .emit_to = emit_str },
+	{ .name = "print", .min_args = 1, .max_args = 3, .check = check_print, .emit_stmt = emit_print },
+	{ .name = "clear", .min_args = 1, .max_args = 1, .check = check_map_only, .emit_stmt = emit_clear },
+	{ .name = "zero", .min_args = 1, .max_args = 1, .check = check_map_only, .emit_stmt = emit_zero_map },
+	{ .name = "delete", .min_args = 1, .max_args = 1, .check = check_delete, .emit_stmt = emit_delete },
+	{ .name = "time", .min_args = 0, .max_args = 1, .check = check_literal_args, .emit_stmt = emit_time },
+	{ .name = "join", .min_args = 1, .max_args = 2, .check = check_literal_args, .emit_stmt = emit_join },
+	{ .name = "kaddr", .min_args = 1, .max_args = 1, .check = check_kaddr, .emit = emit_kaddr },
+	{ .name = "count", .min_args = 0, .max_args = 0, .check = check_count, .is_agg = true },
+	{ .name = "sum", .min_args = 1, .max_args = 1, .check = check_sum, .is_agg = true },
+	{ .name = "min", .min_args = 1, .max_args = 1, .check = check_min, .is_agg = true },
+	{ .name = "max", .min_args = 1, .max_args = 1, .check = check_max, .is_agg = true },
+	{ .name = "avg", .min_args = 1, .max_args = 1, .check = check_avg, .is_agg = true },
+	{ .name = "stats", .min_args = 1, .max_args = 1, .check = check_stats, .is_agg = true },
+	{ .name = "hist", .min_args = 1, .max_args = 1, .check = check_hist, .is_agg = true },
+	{ .name = "lhist", .min_args = 4, .max_args = 4, .check = check_lhist, .is_agg = true },
+};
+
+const struct func *func_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (!strcmp(funcs[i].name, name))
+			return &funcs[i];
+	return NULL;
+}

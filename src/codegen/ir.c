@@ -1,0 +1,117 @@
+#include "codegen/ir.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ir_init(struct ir *ir)
+{
+	memset(ir, 0, sizeof(*ir));
+}
+
+void ir_free(struct ir *ir)
+{
+	for (int i = 0; i < ir->len; i++)
+		free((char *)ir->insns[i].note);
+	free(ir->insns);
+	memset(ir, 0, sizeof(*ir));
+}
+
+int ir_vreg(struct ir *ir) { return VREG_BASE + ir->nvregs++; }
+int ir_label_new(struct ir *ir) { return ir->nlabels++; }
+
+static struct ir_insn *append(struct ir *ir, enum ir_kind kind)
+{
+	if (ir->len == ir->cap) {
+		ir->cap = ir->cap ? ir->cap * 2 : 64;
+		ir->insns = realloc(ir->insns, ir->cap * sizeof(*ir->insns));
+		if (!ir->insns)
+			abort();
+	}
+	struct ir_insn *i = &ir->insns[ir->len++];
+	memset(i, 0, sizeof(*i));
+	i->kind = kind;
+	i->label = -1;
+	return i;
+}
+
+void ir_emit(struct ir *ir, struct bpf_insn bi, int dst, int src)
+{
+	struct ir_insn *i = append(ir, IR_INSN);
+	i->bi = bi;
+	i->dst = dst;
+	i->src = src;
+}
+
+void ir_label(struct ir *ir, int label)
+{
+	append(ir, IR_LABEL)->label = label;
+}
+
+void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label)
+{
+	struct ir_insn *i = append(ir, IR_JUMP);
+	if (op == BPF_JA)
+		i->bi = JA(0);
+	else if (src < 0)
+		i->bi = JMP_IMM(op, 0, imm, 0);
+	else
+		i->bi = JMP_REG(op, 0, 0, 0);
+	i->dst = dst;
+	i->src = src < 0 ? 0 : src;
+	i->label = label;
+}
+
+void ir_imm64(struct ir *ir, int dst, uint64_t value)
+{
+	struct ir_insn *i = append(ir, IR_IMM64);
+	i->dst = dst;
+	i->imm64 = value;
+}
+
+void ir_map(struct ir *ir, int dst, int map_index)
+{
+	struct ir_insn *i = append(ir, IR_MAP);
+	i->dst = dst;
+	i->imm64 = map_index;
+}
+
+void ir_note(struct ir *ir, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	append(ir, IR_NOTE)->note = text;
+}
+
+uint8_t bpf_size(int bytes)
+{
+	switch (bytes) {
+	case 1: return BPF_B;
+	case 2: return BPF_H;
+	case 4: return BPF_W;
+	default: return BPF_DW;
+	}
+}
+
+void ir_mov(struct ir *ir, int dst, int src) { ir_emit(ir, MOV64_REG(0, 0), dst, src); }
+void ir_movi(struct ir *ir, int dst, int32_t imm) { ir_emit(ir, MOV64_IMM(0, imm), dst, 0); }
+void ir_alu(struct ir *ir, uint8_t op, int dst, int src) { ir_emit(ir, ALU64_REG(op, 0, 0), dst, src); }
+void ir_alui(struct ir *ir, uint8_t op, int dst, int32_t imm) { ir_emit(ir, ALU64_IMM(op, 0, imm), dst, 0); }
+void ir_load(struct ir *ir, int size, int dst, int base, int16_t off)
+{
+	ir_emit(ir, LDX_MEM(bpf_size(size), 0, 0, off), dst, base);
+}
+void ir_store(struct ir *ir, int size, int base, int16_t off, int src)
+{
+	ir_emit(ir, STX_MEM(bpf_size(size), 0, 0, off), base, src);
+}
+void ir_storei(struct ir *ir, int size, int base, int16_t off, int32_t imm)
+{
+	ir_emit(ir, ST_MEM(bpf_size(size), 0, off, imm), base, 0);
+}
+void ir_call(struct ir *ir, int helper) { ir_emit(ir, CALL_HELPER(helper), 0, 0); }

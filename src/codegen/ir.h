@@ -1,0 +1,92 @@
+/* A linear IR between the AST and BPF: BPF instructions whose register
+ * operands may be virtual (>= VREG_BASE), plus labels, jumps to labels and
+ * map loads by map index. lower.c turns it into struct bpf_insn[]:
+ * register allocation (with spilling), label resolution, map references.
+ *
+ * Physical registers appear in the IR only for what the BPF calling
+ * convention fixes: r0 (helper result, program return), r1-r5 (helper
+ * arguments) and r10 (frame pointer). Codegen moves values into r1-r5 right
+ * before a call and takes r0 right after it; everything else is virtual. */
+#ifndef SCRY_IR_H
+#define SCRY_IR_H
+
+#include <linux/bpf.h>
+#include <stdint.h>
+
+#include "codegen/insn.h"
+
+#define VREG_BASE 16
+
+enum ir_kind {
+	IR_INSN,   /* a BPF instruction (dst/src may be virtual) */
+	IR_LABEL,  /* a jump target: label */
+	IR_JUMP,   /* a conditional or unconditional jump to label */
+	IR_IMM64,  /* dst = imm64 (two-slot ld_imm64) */
+	IR_MAP,    /* dst = address of map number imm64 (ld_imm64 pseudo map fd) */
+	IR_NOTE,   /* no code: a comment naming the source construct that follows */
+};
+
+struct ir_insn {
+	enum ir_kind kind;
+	struct bpf_insn bi; /* opcode, off and imm; register fields unused */
+	int dst, src;
+	int label;
+	uint64_t imm64;
+	const char *note; /* IR_NOTE text (owned by the IR) */
+};
+
+struct ir {
+	struct ir_insn *insns;
+	int len, cap;
+	int nvregs;
+	int nlabels;
+};
+
+void ir_init(struct ir *ir);
+void ir_free(struct ir *ir);
+int ir_vreg(struct ir *ir);
+int ir_label_new(struct ir *ir);
+
+/* Append a BPF instruction built with insn.h; dst/src give the real operands. */
+void ir_emit(struct ir *ir, struct bpf_insn bi, int dst, int src);
+void ir_label(struct ir *ir, int label);
+/* Jump to label: op is BPF_JA for unconditional, else compares dst with src (or imm when src < 0). */
+void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label);
+void ir_imm64(struct ir *ir, int dst, uint64_t value);
+void ir_map(struct ir *ir, int dst, int map_index);
+void ir_note(struct ir *ir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Shorthands for the common cases. */
+void ir_mov(struct ir *ir, int dst, int src);
+void ir_movi(struct ir *ir, int dst, int32_t imm);
+void ir_alu(struct ir *ir, uint8_t op, int dst, int src);
+void ir_alui(struct ir *ir, uint8_t op, int dst, int32_t imm);
+void ir_load(struct ir *ir, int size, int dst, int base, int16_t off);   /* dst = *(base + off) */
+void ir_store(struct ir *ir, int size, int base, int16_t off, int src);  /* *(base + off) = src */
+void ir_storei(struct ir *ir, int size, int base, int16_t off, int32_t imm);
+void ir_call(struct ir *ir, int helper);
+/* BPF size code (BPF_B/H/W/DW) for a byte size 1/2/4/8 */
+uint8_t bpf_size(int bytes);
+
+/* The result of lowering: instructions plus where maps are referenced. */
+struct map_ref {
+	int insn; /* index of the ld_imm64 instruction */
+	int map;  /* map index in the resources */
+};
+
+struct prog_code {
+	struct bpf_insn *insns;
+	int len;
+	struct map_ref *refs;
+	int nrefs;
+	/* For listings: for each instruction index, a note to print before it (or NULL). */
+	const char **notes;
+};
+
+struct frame;
+/* Lower ir to BPF. Spill slots come from frame. Returns 0, or -1 when the
+ * frame exceeds the BPF stack (the caller reports it). */
+int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *out);
+void prog_code_free(struct prog_code *code);
+
+#endif

@@ -1,0 +1,324 @@
+/* Lowering IR to BPF in three steps: register allocation (linear scan over
+ * live intervals; r6-r8 hold values, the rest spill to frame slots), then
+ * emission with spill code, then label resolution. Map references are
+ * recorded so the loader can patch in map fds. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/frame.h"
+#include "codegen/ir.h"
+
+/* Scratch registers for spilled operands: r9 for dst, r0 for src. r0 is
+ * free because codegen moves a helper's result out of r0 right after the
+ * call, before any other instruction. */
+#define SCRATCH_DST R9
+#define SCRATCH_SRC R0
+static const int alloc_regs[] = { R6, R7, R8 };
+#define NALLOC (int)(sizeof(alloc_regs) / sizeof(alloc_regs[0]))
+
+struct interval {
+	int start, end; /* IR positions, -1 when the vreg is unused */
+	int reg;        /* physical register, or -1 when spilled */
+	int slot;       /* r10 offset when spilled */
+};
+
+static bool is_vreg(int r) { return r >= VREG_BASE; }
+
+static void compute_intervals(const struct ir *ir, struct interval *iv)
+{
+	for (int v = 0; v < ir->nvregs; v++)
+		iv[v] = (struct interval){ .start = -1, .end = -1, .reg = -1 };
+	for (int pos = 0; pos < ir->len; pos++) {
+		const struct ir_insn *in = &ir->insns[pos];
+		int regs[2] = { in->dst, in->src };
+		for (int k = 0; k < 2; k++) {
+			if (!is_vreg(regs[k]))
+				continue;
+			struct interval *i = &iv[regs[k] - VREG_BASE];
+			if (i->start < 0)
+				i->start = pos;
+			i->end = pos;
+		}
+	}
+
+	/* A value live anywhere in a loop body may be needed on the next trip
+	 * round it: stretch every interval touching a loop over the whole loop. */
+	int *label_pos = malloc((ir->nlabels + 1) * sizeof(int));
+	for (int pos = 0; pos < ir->len; pos++)
+		if (ir->insns[pos].kind == IR_LABEL)
+			label_pos[ir->insns[pos].label] = pos;
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (int pos = 0; pos < ir->len; pos++) {
+			const struct ir_insn *in = &ir->insns[pos];
+			if (in->kind != IR_JUMP || label_pos[in->label] > pos)
+				continue;
+			int top = label_pos[in->label];
+			for (int v = 0; v < ir->nvregs; v++) {
+				struct interval *i = &iv[v];
+				if (i->start < 0 || i->end < top || i->start > pos)
+					continue;
+				if (i->start > top || i->end < pos) {
+					if (i->start > top)
+						i->start = top;
+					if (i->end < pos)
+						i->end = pos;
+					changed = true;
+				}
+			}
+		}
+	}
+	free(label_pos);
+}
+
+static int by_start(const void *a, const void *b, void *arg)
+{
+	const struct interval *iv = arg;
+	return iv[*(const int *)a].start - iv[*(const int *)b].start;
+}
+
+/* Spill slots are reused once the interval holding them ends. */
+struct slots {
+	int *free_slots;
+	int nfree;
+};
+
+static int slot_get(struct slots *s, struct frame *frame)
+{
+	return s->nfree ? s->free_slots[--s->nfree] : frame_alloc(frame, 8);
+}
+
+static void allocate(const struct ir *ir, struct interval *iv, struct frame *frame)
+{
+	int n = ir->nvregs;
+	int *order = malloc(n * sizeof(int));
+	int *active = malloc(n * sizeof(int));
+	int nactive = 0;
+	struct slots slots = { .free_slots = malloc(n * sizeof(int)) };
+	bool reg_free[R10] = { 0 };
+	for (int k = 0; k < NALLOC; k++)
+		reg_free[alloc_regs[k]] = true;
+
+	int m = 0;
+	for (int v = 0; v < n; v++)
+		if (iv[v].start >= 0)
+			order[m++] = v;
+	qsort_r(order, m, sizeof(int), by_start, iv);
+
+	for (int k = 0; k < m; k++) {
+		struct interval *cur = &iv[order[k]];
+		/* expire intervals that ended before this one starts */
+		for (int a = 0; a < nactive;) {
+			struct interval *old = &iv[active[a]];
+			if (old->end < cur->start) {
+				if (old->reg >= 0)
+					reg_free[old->reg] = true;
+				else
+					slots.free_slots[slots.nfree++] = old->slot;
+				active[a] = active[--nactive];
+			} else {
+				a++;
+			}
+		}
+		int reg = -1;
+		for (int r = 0; r < NALLOC && reg < 0; r++)
+			if (reg_free[alloc_regs[r]])
+				reg = alloc_regs[r];
+		if (reg < 0) {
+			/* spill whichever of cur and the active intervals ends last */
+			int victim = -1;
+			for (int a = 0; a < nactive; a++)
+				if (iv[active[a]].reg >= 0 && (victim < 0 || iv[active[a]].end > iv[active[victim]].end))
+					victim = a;
+			if (victim >= 0 && iv[active[victim]].end > cur->end) {
+				struct interval *v = &iv[active[victim]];
+				reg = v->reg;
+				v->reg = -1;
+				v->slot = slot_get(&slots, frame);
+			}
+		}
+		if (reg >= 0) {
+			reg_free[reg] = false;
+			cur->reg = reg;
+		} else {
+			cur->slot = slot_get(&slots, frame);
+		}
+		active[nactive++] = order[k];
+	}
+	free(order);
+	free(active);
+	free(slots.free_slots);
+}
+
+struct out {
+	struct prog_code *code;
+	int cap;
+	const char *pending_note;
+};
+
+static void put(struct out *o, struct bpf_insn bi)
+{
+	struct prog_code *c = o->code;
+	if (c->len == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 128;
+		c->insns = realloc(c->insns, o->cap * sizeof(*c->insns));
+		c->notes = realloc(c->notes, o->cap * sizeof(*c->notes));
+		if (!c->insns || !c->notes)
+			abort();
+	}
+	c->notes[c->len] = o->pending_note;
+	o->pending_note = NULL;
+	c->insns[c->len++] = bi;
+}
+
+/* Which operands an instruction reads and writes. */
+static void operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_written, bool *src_read)
+{
+	uint8_t code = in->bi.code, cls = BPF_CLASS(code);
+	*dst_read = *dst_written = *src_read = false;
+	switch (in->kind) {
+	case IR_JUMP:
+		*dst_read = BPF_OP(code) != BPF_JA;
+		*src_read = *dst_read && BPF_SRC(code) == BPF_X;
+		return;
+	case IR_IMM64:
+	case IR_MAP:
+		*dst_written = true;
+		return;
+	case IR_INSN:
+		break;
+	default:
+		return;
+	}
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		*dst_written = true;
+		*dst_read = BPF_OP(code) != BPF_MOV;
+		*src_read = BPF_SRC(code) == BPF_X;
+		break;
+	case BPF_LDX:
+		*dst_written = *src_read = true;
+		break;
+	case BPF_STX:
+		*dst_read = *src_read = true;
+		break;
+	case BPF_ST:
+		*dst_read = true;
+		break;
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (BPF_OP(code) != BPF_CALL && BPF_OP(code) != BPF_EXIT) {
+			*dst_read = true;
+			*src_read = BPF_SRC(code) == BPF_X;
+		}
+		break;
+	}
+}
+
+int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
+{
+	memset(code, 0, sizeof(*code));
+	struct interval *iv = calloc(ir->nvregs + 1, sizeof(*iv));
+	compute_intervals(ir, iv);
+	allocate(ir, iv, frame);
+
+	int *label_at = malloc((ir->nlabels + 1) * sizeof(int));
+	int *jump_at = malloc((ir->len + 1) * sizeof(int)); /* output index of each IR jump */
+	struct out o = { .code = code };
+
+	for (int pos = 0; pos < ir->len; pos++) {
+		const struct ir_insn *in = &ir->insns[pos];
+		if (in->kind == IR_NOTE) {
+			o.pending_note = in->note;
+			continue;
+		}
+		if (in->kind == IR_LABEL) {
+			label_at[in->label] = code->len;
+			continue;
+		}
+		bool dst_read, dst_written, src_read;
+		operand_use(in, &dst_read, &dst_written, &src_read);
+		int dst = in->dst, src = in->src;
+		const struct interval *di = is_vreg(dst) ? &iv[dst - VREG_BASE] : NULL;
+		const struct interval *si = is_vreg(src) ? &iv[src - VREG_BASE] : NULL;
+		bool dst_spilled = di && di->reg < 0, src_spilled = si && si->reg < 0;
+		if (di && !dst_spilled)
+			dst = di->reg;
+		if (si && !src_spilled)
+			src = si->reg;
+
+		bool is_mov = in->kind == IR_INSN && BPF_CLASS(in->bi.code) == BPF_ALU64 &&
+			      BPF_OP(in->bi.code) == BPF_MOV && BPF_SRC(in->bi.code) == BPF_X;
+		/* register-to-slot and slot-to-register moves need no scratch */
+		if (is_mov && dst_spilled && !src_spilled) {
+			put(&o, STX_MEM(BPF_DW, FP, src, di->slot));
+			continue;
+		}
+		if (is_mov && src_spilled && !dst_spilled) {
+			put(&o, LDX_MEM(BPF_DW, dst, FP, si->slot));
+			continue;
+		}
+		if (src_spilled) {
+			put(&o, LDX_MEM(BPF_DW, SCRATCH_SRC, FP, si->slot));
+			src = SCRATCH_SRC;
+		}
+		if (dst_spilled) {
+			if (dst_read)
+				put(&o, LDX_MEM(BPF_DW, SCRATCH_DST, FP, di->slot));
+			dst = SCRATCH_DST;
+		}
+
+		struct bpf_insn bi = in->bi;
+		bi.dst_reg = dst;
+		bi.src_reg = src;
+		switch (in->kind) {
+		case IR_IMM64:
+		case IR_MAP:
+			if (in->kind == IR_MAP) {
+				code->refs = realloc(code->refs, (code->nrefs + 1) * sizeof(*code->refs));
+				code->refs[code->nrefs++] = (struct map_ref){ .insn = code->len, .map = (int)in->imm64 };
+				put(&o, LD_IMM64_LO(dst, BPF_PSEUDO_MAP_FD, in->imm64));
+				put(&o, LD_IMM64_HI(0));
+			} else {
+				put(&o, LD_IMM64_LO(dst, 0, in->imm64));
+				put(&o, LD_IMM64_HI(in->imm64));
+			}
+			break;
+		case IR_JUMP:
+			jump_at[pos] = code->len;
+			put(&o, bi);
+			break;
+		default:
+			put(&o, bi);
+			break;
+		}
+		if (dst_spilled && dst_written)
+			put(&o, STX_MEM(BPF_DW, FP, SCRATCH_DST, di->slot));
+	}
+
+	int rc = frame->high > BPF_STACK_LIMIT ? -1 : 0;
+	for (int pos = 0; pos < ir->len && !rc; pos++) {
+		const struct ir_insn *in = &ir->insns[pos];
+		if (in->kind != IR_JUMP)
+			continue;
+		int off = label_at[in->label] - (jump_at[pos] + 1);
+		if (off < INT16_MIN || off > INT16_MAX)
+			rc = -1;
+		code->insns[jump_at[pos]].off = off;
+	}
+	free(label_at);
+	free(jump_at);
+	free(iv);
+	return rc;
+}
+
+void prog_code_free(struct prog_code *code)
+{
+	free(code->insns);
+	free(code->refs);
+	free(code->notes);
+	memset(code, 0, sizeof(*code));
+}

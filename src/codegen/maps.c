@@ -1,0 +1,401 @@
+/* Maps in the language: declaration (key and value types, one kernel map
+ * per script map) and the code for reading, assigning and aggregating. */
+#include <linux/bpf.h>
+#include <string.h>
+
+#include "codegen/cg.h"
+
+static const struct type *key_type(struct cg *cg, struct node *key, bool *ok)
+{
+	*ok = true;
+	if (!key)
+		return NULL;
+	if (key->kind == N_TUPLE) {
+		const struct type *elems[32];
+		int n = 0;
+		for (struct node *e = key->tuple.elems; e && n < 32; e = e->next) {
+			const struct type *t = sema_expr(cg, e);
+			if (!t) {
+				*ok = false;
+				return NULL;
+			}
+			elems[n++] = t->kind == T_INT ? type_int(8, t->is_signed) : t;
+		}
+		return type_tuple(elems, n);
+	}
+	const struct type *t = sema_expr(cg, key);
+	if (!t)
+		*ok = false;
+	else if (t->kind == T_INT)
+		t = type_int(8, t->is_signed);
+	return t;
+}
+
+static void key_names(const struct type *key, bool multi, char *buf, size_t len)
+{
+	if (!key) {
+		snprintf(buf, len, "[]");
+		return;
+	}
+	char inner[256] = "";
+	if (multi) {
+		size_t o = 0;
+		for (int i = 0; i < key->nfields; i++) {
+			char t[128];
+			type_name(key->fields[i].type, t, sizeof(t));
+			o += snprintf(inner + o, sizeof(inner) - o, "%s%s", i ? ", " : "", t);
+		}
+	} else {
+		type_name(key, inner, sizeof(inner));
+	}
+	snprintf(buf, len, "[%s]", inner);
+}
+
+static bool int_arg(struct node *arg, int *out)
+{
+	if (!arg || arg->kind != N_INT)
+		return false;
+	*out = (int)arg->integer.value;
+	return true;
+}
+
+int map_declare(struct cg *cg, struct node *map, const struct type *value, const struct node *call)
+{
+	bool ok;
+	const struct type *key = key_type(cg, map->map.key, &ok);
+	if (!ok)
+		return -1;
+	char name[256];
+	snprintf(name, sizeof(name), "@%s", map->map.name);
+	bool multi = map->map.key && map->map.key->kind == N_TUPLE;
+	int idx = resources_find_map(cg->res, name);
+
+	if (idx < 0) {
+		if (!value) {
+			sema_error(cg, &map->loc, "Undefined map: %s", name);
+			return -1;
+		}
+		struct map_res m = {
+			.name = name, .key = key, .multi_key = multi, .value = value, .loc = map->loc,
+			.key_size = key ? key->size : 8, .max_entries = MAP_DEFAULT_ENTRIES,
+		};
+		if (value->kind == T_AGG) {
+			m.bpf_type = BPF_MAP_TYPE_PERCPU_HASH;
+			m.value_size = agg_value_size(value->agg);
+			if (value->agg == AGG_HIST || value->agg == AGG_LHIST)
+				m.key_size += 8; /* the bucket follows the key */
+			if (value->agg == AGG_LHIST) {
+				struct node *a = call->call.args->next;
+				if (!int_arg(a, &m.lhist_min) || !int_arg(a->next, &m.lhist_max) ||
+				    !int_arg(a->next->next, &m.lhist_step)) {
+					sema_error(cg, &call->loc, "lhist() expects integer literals for min, max and step");
+					return -1;
+				}
+			}
+		} else {
+			m.bpf_type = BPF_MAP_TYPE_HASH;
+			m.value_size = value->size;
+		}
+		idx = resources_add_map(cg->res, &m);
+		map->type = (struct type *)value;
+		return idx;
+	}
+
+	struct map_res *m = &cg->res->maps[idx];
+	const struct type *ukey = key && m->key ? type_unify(m->key, key) : NULL;
+	if ((m->key == NULL) != (key == NULL) || (key && !ukey)) {
+		char have[256], want[256];
+		key_names(key, multi, have, sizeof(have));
+		key_names(m->key, m->multi_key, want, sizeof(want));
+		sema_error(cg, &map->loc, "Argument mismatch for %s: trying to access with arguments: %s when map expects arguments: %s",
+			   name, have, want);
+		return -1;
+	}
+	const struct type *uvalue = value && m->value->kind != T_AGG ? type_unify(m->value, value) : m->value;
+	if (value && (!uvalue || (m->value->kind == T_AGG && !type_equal(m->value, value)))) {
+		char have[128], want[128];
+		type_name(value, have, sizeof(have));
+		type_name(m->value, want, sizeof(want));
+		sema_error(cg, &map->loc, "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
+			   name, have, want);
+		return -1;
+	}
+	/* strings (also inside tuples) grow to the longest ever stored */
+	if (ukey && ukey != m->key) {
+		m->key_size += ukey->size - m->key->size;
+		m->key = ukey;
+	}
+	if (value && uvalue != m->value) {
+		m->value = uvalue;
+		m->value_size = uvalue->size;
+	}
+	map->type = (struct type *)m->value;
+	return idx;
+}
+
+static struct map_res *map_of(struct cg *cg, struct node *map, int *idx)
+{
+	char name[256];
+	snprintf(name, sizeof(name), "@%s", map->map.name);
+	*idx = resources_find_map(cg->res, name);
+	return &cg->res->maps[*idx];
+}
+
+int emit_map_key(struct cg *cg, struct node *map)
+{
+	int idx;
+	struct map_res *m = map_of(cg, map, &idx);
+	int off = frame_alloc(&cg->frame, m->key_size);
+	struct node *key = map->map.key;
+	if (!key) {
+		ir_storei(cg->ir, 8, FP, off, 0);
+		return off;
+	}
+	if (m->key->kind == T_INT) {
+		int v = emit_expr(cg, key);
+		ir_store(cg->ir, 8, FP, off, v);
+		return off;
+	}
+	/* keys are compared bytewise: padding and string tails must be zero */
+	emit_zero(cg, FP, off, m->key_size);
+	if (key->kind == N_TUPLE) {
+		int i = 0;
+		for (struct node *e = key->tuple.elems; e; e = e->next, i++) {
+			const struct field *f = &m->key->fields[i];
+			if (f->type->kind == T_INT)
+				ir_store(cg->ir, 8, FP, off + f->offset, emit_expr(cg, e));
+			else
+				emit_expr_to(cg, e, FP, off + f->offset);
+		}
+	} else {
+		emit_expr_to(cg, key, FP, off);
+	}
+	return off;
+}
+
+/* r1 = map, r2 = fp + key_off, call lookup; returns a vreg with the result */
+static int emit_lookup(struct cg *cg, int map_idx, int key_off)
+{
+	ir_map(cg->ir, R1, map_idx);
+	ir_mov(cg->ir, R2, FP);
+	ir_alui(cg->ir, BPF_ADD, R2, key_off);
+	ir_call(cg->ir, BPF_FUNC_map_lookup_elem);
+	int p = ir_vreg(cg->ir);
+	ir_mov(cg->ir, p, R0);
+	return p;
+}
+
+static void emit_map_put(struct cg *cg, int map_idx, int key_off, int val_off, int flags)
+{
+	ir_map(cg->ir, R1, map_idx);
+	ir_mov(cg->ir, R2, FP);
+	ir_alui(cg->ir, BPF_ADD, R2, key_off);
+	ir_mov(cg->ir, R3, FP);
+	ir_alui(cg->ir, BPF_ADD, R3, val_off);
+	ir_movi(cg->ir, R4, flags);
+	ir_call(cg->ir, BPF_FUNC_map_update_elem);
+}
+
+/* The bucket of a power-of-two histogram, as bpftrace numbers them:
+ * 0 for negative values, 1 for 0, then floor(log2(v)) + 2. Five fixed
+ * shift-and-compare steps, no loop. */
+static int emit_log2_bucket(struct cg *cg, int v)
+{
+	struct ir *ir = cg->ir;
+	int n = ir_vreg(ir), r = ir_vreg(ir), t = ir_vreg(ir);
+	int done = ir_label_new(ir);
+	ir_mov(ir, n, v);
+	ir_movi(ir, r, 0);
+	ir_jump(ir, BPF_JSLT, n, -1, 0, done);
+	ir_movi(ir, r, 1);
+	ir_jump(ir, BPF_JEQ, n, -1, 0, done);
+	ir_movi(ir, r, 2);
+	for (int shift = 32; shift > 0; shift /= 2) {
+		int skip = ir_label_new(ir);
+		ir_mov(ir, t, n);
+		ir_alui(ir, BPF_RSH, t, shift);
+		ir_jump(ir, BPF_JEQ, t, -1, 0, skip);
+		ir_mov(ir, n, t);
+		ir_alui(ir, BPF_ADD, r, shift);
+		ir_label(ir, skip);
+	}
+	ir_label(ir, done);
+	return r;
+}
+
+/* The bucket of a linear histogram: 0 below min, 1 + (v - min) / step
+ * inside, and one past the last for values >= max. */
+static int emit_linear_bucket(struct cg *cg, int v, const struct map_res *m)
+{
+	struct ir *ir = cg->ir;
+	int r = ir_vreg(ir), done = ir_label_new(ir);
+	int nbuckets = (m->lhist_max - m->lhist_min) / m->lhist_step;
+	ir_movi(ir, r, 0);
+	ir_jump(ir, BPF_JSLT, v, -1, m->lhist_min, done);
+	ir_movi(ir, r, nbuckets + 1);
+	ir_jump(ir, BPF_JSGE, v, -1, m->lhist_max, done);
+	ir_mov(ir, r, v);
+	ir_alui(ir, BPF_SUB, r, m->lhist_min);
+	ir_alui(ir, BPF_DIV, r, m->lhist_step);
+	ir_alui(ir, BPF_ADD, r, 1);
+	ir_label(ir, done);
+	return r;
+}
+
+/* Update an aggregation in place. Maps are per-CPU, so plain loads and
+ * stores are race-free. */
+static void emit_aggregate(struct cg *cg, int idx, const struct map_res *m, int key_off, int x)
+{
+	struct ir *ir = cg->ir;
+	enum agg_kind agg = m->value->agg;
+	int init = ir_label_new(ir), done = ir_label_new(ir);
+	int p = emit_lookup(cg, idx, key_off);
+	int t = ir_vreg(ir);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, init);
+	switch (agg) {
+	case AGG_COUNT:
+	case AGG_HIST:
+	case AGG_LHIST:
+	case AGG_SUM:
+		ir_load(ir, 8, t, p, 0);
+		if (agg == AGG_SUM)
+			ir_alu(ir, BPF_ADD, t, x);
+		else
+			ir_alui(ir, BPF_ADD, t, 1);
+		ir_store(ir, 8, p, 0, t);
+		break;
+	case AGG_MIN:
+	case AGG_MAX: {
+		int skip = ir_label_new(ir);
+		ir_load(ir, 8, t, p, 0);
+		ir_jump(ir, agg == AGG_MIN ? BPF_JSLE : BPF_JSGE, t, x, 0, skip);
+		ir_store(ir, 8, p, 0, x);
+		ir_label(ir, skip);
+		break;
+	}
+	case AGG_AVG:
+	case AGG_STATS:
+		ir_load(ir, 8, t, p, 0);
+		ir_alu(ir, BPF_ADD, t, x);
+		ir_store(ir, 8, p, 0, t);
+		ir_load(ir, 8, t, p, 8);
+		ir_alui(ir, BPF_ADD, t, 1);
+		ir_store(ir, 8, p, 8, t);
+		break;
+	}
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+
+	ir_label(ir, init);
+	int val = frame_alloc(&cg->frame, m->value_size);
+	if (agg == AGG_SUM || agg == AGG_MIN || agg == AGG_MAX || agg == AGG_AVG || agg == AGG_STATS)
+		ir_store(ir, 8, FP, val, x);
+	else
+		ir_storei(ir, 8, FP, val, 1);
+	if (m->value_size == 16)
+		ir_storei(ir, 8, FP, val + 8, 1);
+	emit_map_put(cg, idx, key_off, val, BPF_NOEXIST);
+	ir_label(ir, done);
+}
+
+void emit_map_assign(struct cg *cg, struct node *assign)
+{
+	struct node *map = assign->assign.target, *value = assign->assign.value;
+	int idx;
+	const struct map_res *m = map_of(cg, map, &idx);
+	struct ir *ir = cg->ir;
+
+	if (m->value->kind != T_AGG) {
+		int val = frame_alloc(&cg->frame, m->value_size);
+		/* the value first: its code may call helpers that clobber r1-r5 */
+		if (m->value->kind == T_INT) {
+			ir_store(ir, 8, FP, val, emit_expr(cg, value));
+		} else {
+			if ((uint32_t)value->type->size < m->value_size)
+				emit_zero(cg, FP, val, m->value_size);
+			emit_expr_to(cg, value, FP, val);
+		}
+		int key = emit_map_key(cg, map);
+		emit_map_put(cg, idx, key, val, BPF_ANY);
+		return;
+	}
+
+	enum agg_kind agg = m->value->agg;
+	int x = -1;
+	if (agg != AGG_COUNT)
+		x = emit_expr(cg, value->call.args);
+	int key = emit_map_key(cg, map);
+	if (agg == AGG_HIST || agg == AGG_LHIST) {
+		int bucket = agg == AGG_HIST ? emit_log2_bucket(cg, x) : emit_linear_bucket(cg, x, m);
+		ir_store(ir, 8, FP, key + m->key_size - 8, bucket);
+	}
+	emit_aggregate(cg, idx, m, key, x);
+}
+
+int emit_map_read(struct cg *cg, struct node *map)
+{
+	int idx;
+	const struct map_res *m = map_of(cg, map, &idx);
+	struct ir *ir = cg->ir;
+	int key = emit_map_key(cg, map);
+	int p = emit_lookup(cg, idx, key);
+	int v = ir_vreg(ir), done = ir_label_new(ir);
+	ir_movi(ir, v, 0);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
+	ir_load(ir, 8, v, p, 0);
+	if (m->value->kind == T_AGG && m->value->agg == AGG_AVG) {
+		int n = ir_vreg(ir);
+		ir_load(ir, 8, n, p, 8);
+		ir_alu(ir, BPF_DIV, v, n);
+	}
+	ir_label(ir, done);
+	return v;
+}
+
+void emit_map_read_to(struct cg *cg, struct node *map, int base, int off)
+{
+	int idx;
+	const struct map_res *m = map_of(cg, map, &idx);
+	struct ir *ir = cg->ir;
+	int key = emit_map_key(cg, map);
+	int p = emit_lookup(cg, idx, key);
+	int found = ir_label_new(ir), done = ir_label_new(ir);
+	ir_jump(ir, BPF_JNE, p, -1, 0, found);
+	emit_zero(cg, base, off, m->value_size);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, found);
+	emit_copy(cg, base, off, p, 0, m->value_size);
+	ir_label(ir, done);
+}
+
+int emit_map_update(struct cg *cg, struct node *map, enum op op, int x)
+{
+	int idx;
+	const struct map_res *m = map_of(cg, map, &idx);
+	struct ir *ir = cg->ir;
+	int key = emit_map_key(cg, map);
+	int p = emit_lookup(cg, idx, key);
+	int v = ir_vreg(ir), absent = ir_label_new(ir), done = ir_label_new(ir);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, absent);
+	ir_load(ir, 8, v, p, 0);
+	ir_mov(ir, v, emit_arith(cg, op, v, x, m->value->is_signed));
+	ir_store(ir, 8, p, 0, v);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, absent);
+	ir_movi(ir, v, 0);
+	ir_mov(ir, v, emit_arith(cg, op, v, x, m->value->is_signed));
+	int val = frame_alloc(&cg->frame, 8);
+	ir_store(ir, 8, FP, val, v);
+	emit_map_put(cg, idx, key, val, BPF_ANY);
+	ir_label(ir, done);
+	return v;
+}
+
+void emit_map_delete(struct cg *cg, struct node *map)
+{
+	int idx;
+	map_of(cg, map, &idx);
+	int key = emit_map_key(cg, map);
+	ir_map(cg->ir, R1, idx);
+	emit_addr(cg, R2, FP, key);
+	ir_call(cg->ir, BPF_FUNC_map_delete_elem);
+}

@@ -1,0 +1,69 @@
+#include "codegen/resources.h"
+
+#include <linux/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct map_res internal_maps[MAP__INTERNAL] = {
+	[MAP_EVENTS] = { .name = "events", .bpf_type = BPF_MAP_TYPE_RINGBUF, .max_entries = EVENTS_RINGBUF_SIZE },
+	[MAP_CONTROL] = { .name = "control", .bpf_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = sizeof(struct control), .max_entries = 1 },
+	[MAP_LOST] = { .name = "lost", .bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
+};
+
+void resources_init(struct resources *res)
+{
+	memset(res, 0, sizeof(*res));
+	for (int i = 0; i < MAP__INTERNAL; i++)
+		resources_add_map(res, &internal_maps[i]);
+}
+
+void resources_free(struct resources *res)
+{
+	for (int i = 0; i < res->nmaps; i++)
+		free(res->maps[i].name);
+	for (int i = 0; i < res->nfmts; i++)
+		free(res->fmts[i].fmt);
+	free(res->maps);
+	free(res->fmts);
+	memset(res, 0, sizeof(*res));
+}
+
+int resources_find_map(const struct resources *res, const char *name)
+{
+	for (int i = MAP__INTERNAL; i < res->nmaps; i++)
+		if (!strcmp(res->maps[i].name, name))
+			return i;
+	return -1;
+}
+
+int resources_add_map(struct resources *res, const struct map_res *m)
+{
+	res->maps = realloc(res->maps, (res->nmaps + 1) * sizeof(*res->maps));
+	if (!res->maps)
+		abort();
+	res->maps[res->nmaps] = *m;
+	res->maps[res->nmaps].name = strdup(m->name);
+	return res->nmaps++;
+}
+
+int resources_add_fmt(struct resources *res, const char *fmt, const struct type *args)
+{
+	res->fmts = realloc(res->fmts, (res->nfmts + 1) * sizeof(*res->fmts));
+	if (!res->fmts)
+		abort();
+	res->fmts[res->nfmts] = (struct fmt_res){ .fmt = strdup(fmt), .args = args };
+	return res->nfmts++;
+}
+
+int agg_value_size(enum agg_kind agg)
+{
+	switch (agg) {
+	case AGG_MIN:
+	case AGG_MAX:
+	case AGG_AVG:
+	case AGG_STATS:
+		return 16; /* {value or sum, count} */
+	default:
+		return 8;
+	}
+}

@@ -1,0 +1,85 @@
+/* Resources: every map, format string and event kind a script uses, in
+ * tables built by semantic analysis. The runtime creates maps and decodes
+ * ring-buffer records from these tables alone; it never sees the AST. */
+#ifndef SCRY_RESOURCES_H
+#define SCRY_RESOURCES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "codegen/types.h"
+#include "util/diag.h"
+
+/* Maps scry itself needs, at fixed indices before the script's maps. */
+enum {
+	MAP_EVENTS,  /* ring buffer: printf and control records */
+	MAP_CONTROL, /* array[1] of struct control: shared by the programs and the runtime */
+	MAP_LOST,    /* per-CPU array[1]: u64 count of records the ring buffer had no room for */
+	MAP__INTERNAL,
+};
+
+#define EVENTS_RINGBUF_SIZE (1u << 20)
+#define MAP_DEFAULT_ENTRIES 4096
+
+/* The control map's one value. exit() raises the flag here, where it cannot
+ * be lost as a ring-buffer record can. */
+struct control {
+	uint64_t exit;     /* set by exit() */
+	uint64_t start_ns; /* ktime when the session started, for `elapsed` */
+};
+
+/* A ring-buffer record starts with this header. */
+enum event_kind {
+	EV_PRINTF = 1, /* id: format; then the arguments laid out as fmt_res.args */
+	EV_EXIT,       /* no payload */
+	EV_PRINT,      /* id: map; then struct print_args */
+	EV_CLEAR,      /* id: map */
+	EV_ZERO,       /* id: map */
+	EV_TIME,       /* id: format (a strftime format) */
+	EV_SYSTEM,     /* as EV_PRINTF; the text is a command to run */
+	EV_CAT,        /* as EV_PRINTF; the text is a file to print */
+	EV_JOIN,       /* id: format (the separator); then JOIN_MAX strings of JOIN_LEN bytes */
+};
+#define JOIN_MAX 16
+#define JOIN_LEN 64
+struct event_hdr {
+	uint32_t kind;
+	uint32_t id;
+};
+struct print_args {
+	int64_t top, div;
+};
+
+struct map_res {
+	char *name;                /* "@", "@count", ... as printed */
+	const struct type *key;    /* NULL for a map without keys */
+	bool multi_key;            /* key is a tuple written @m[a, b] */
+	const struct type *value;  /* T_AGG for aggregations, else the stored type */
+	int lhist_min, lhist_max, lhist_step;
+	/* what the kernel gets */
+	uint32_t bpf_type, key_size, value_size, max_entries;
+	struct loc loc;            /* first use, for errors */
+};
+
+struct fmt_res {
+	char *fmt;                 /* the format string as written (escapes decoded) */
+	const struct type *args;   /* tuple of argument types, laid out after the header */
+};
+
+struct resources {
+	struct map_res *maps;
+	int nmaps;
+	struct fmt_res *fmts;
+	int nfmts;
+};
+
+void resources_init(struct resources *res);
+void resources_free(struct resources *res);
+/* Index of map `name`, or -1 */
+int resources_find_map(const struct resources *res, const char *name);
+int resources_add_map(struct resources *res, const struct map_res *m);
+int resources_add_fmt(struct resources *res, const char *fmt, const struct type *args);
+/* Size of the value of an aggregation in the kernel map */
+int agg_value_size(enum agg_kind agg);
+
+#endif

@@ -1,0 +1,449 @@
+/* Semantic analysis: give every expression a type, check what the language
+ * forbids, and register maps and formats in the resources. Errors carry the
+ * span of the offending construct and do not stop the analysis. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/cg.h"
+
+void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
+{
+	if (cg->quiet)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_error(loc, "%s", msg);
+}
+
+struct var *var_find(struct cg *cg, const char *name)
+{
+	for (int i = 0; i < cg->nvars; i++)
+		if (!strcmp(cg->vars[i].name, name))
+			return &cg->vars[i];
+	return NULL;
+}
+
+static struct var *var_define(struct cg *cg, const char *name, const struct type *t)
+{
+	cg->vars = realloc(cg->vars, (cg->nvars + 1) * sizeof(*cg->vars));
+	if (!cg->vars)
+		abort();
+	struct var *v = &cg->vars[cg->nvars++];
+	*v = (struct var){ .name = strdup(name), .type = t, .vreg = -1, .slot = 0 };
+	return v;
+}
+
+static const char *tname(const struct type *t, char *buf)
+{
+	type_name(t, buf, 128);
+	return buf;
+}
+
+/* Integers in expressions are 64-bit, as in bpftrace: signed unless both
+ * operands are unsigned. */
+static const struct type *arith_result(const struct type *l, const struct type *r)
+{
+	return type_int(8, l->is_signed || r->is_signed);
+}
+
+static bool is_comparison(enum op op)
+{
+	return op >= OP_EQ && op <= OP_GE;
+}
+
+static const struct type *sema_binop(struct cg *cg, struct node *n)
+{
+	const struct type *l = sema_expr(cg, n->binop.left);
+	const struct type *r = sema_expr(cg, n->binop.right);
+	if (!l || !r)
+		return NULL;
+	enum op op = n->binop.op;
+	char a[128], b[128];
+	if (l->kind == T_STR || r->kind == T_STR) {
+		if (l->kind == r->kind && (op == OP_EQ || op == OP_NE))
+			return &type_u64;
+		sema_error(cg, &n->loc, "Type mismatch for '%s': comparing '%s' with '%s'", op_spelling(op),
+			   tname(l, a), tname(r, b));
+		return NULL;
+	}
+	bool l_ok = l->kind == T_INT || l->kind == T_PTR, r_ok = r->kind == T_INT || r->kind == T_PTR;
+	if (!l_ok || !r_ok) {
+		sema_error(cg, &n->loc, "Type mismatch for '%s': comparing '%s' with '%s'", op_spelling(op),
+			   tname(l, a), tname(r, b));
+		return NULL;
+	}
+	if (op == OP_LAND || op == OP_LOR || is_comparison(op))
+		return &type_u64;
+	if (l->kind == T_PTR && r->kind == T_INT && (op == OP_ADD || op == OP_SUB))
+		return l;
+	return arith_result(l, r);
+}
+
+static const struct type *sema_field(struct cg *cg, struct node *n)
+{
+	const struct type *base = sema_expr(cg, n->field.base);
+	if (!base)
+		return NULL;
+	const struct type *rec = base;
+	if (rec->kind == T_PTR && rec->to && (rec->to->kind == T_RECORD || rec->to->kind == T_TUPLE))
+		rec = rec->to;
+	if (rec->kind != T_RECORD && rec->kind != T_TUPLE) {
+		char a[128];
+		sema_error(cg, &n->loc, "Can not access field '%s' on expression of type '%s'", n->field.name,
+			   tname(base, a));
+		return NULL;
+	}
+	const struct field *f = type_field(rec, n->field.name);
+	if (!f) {
+		if (rec->kind == T_TUPLE)
+			sema_error(cg, &n->loc, "Invalid tuple index: %s. Found %d elements in tuple.", n->field.name,
+				   rec->nfields);
+		else
+			sema_error(cg, &n->loc, "Struct/union of type '%s' does not contain a field named '%s'",
+				   rec->name ? rec->name : "args", n->field.name);
+		return NULL;
+	}
+	return f->type;
+}
+
+/* The number of arguments of a call, with bpftrace's wording when wrong. */
+static bool check_arg_count(struct cg *cg, const struct func *f, struct node *call)
+{
+	static const char *const counts[] = { "no arguments", "one argument" };
+	int nargs = node_list_len(call->call.args);
+	if (nargs >= f->min_args && nargs <= f->max_args)
+		return true;
+	if (f->min_args == f->max_args && f->min_args < 2)
+		sema_error(cg, &call->loc, "%s() requires %s (%d provided)", f->name, counts[f->min_args], nargs);
+	else if (f->min_args == f->max_args)
+		sema_error(cg, &call->loc, "%s() requires %d arguments (%d provided)", f->name, f->min_args, nargs);
+	else if (nargs < f->min_args)
+		sema_error(cg, &call->loc, "%s() requires at least %s (%d provided)", f->name,
+			   f->min_args < 2 ? counts[f->min_args] : "2 arguments", nargs);
+	else
+		sema_error(cg, &call->loc, "%s() takes up to %d arguments (%d provided)", f->name, f->max_args, nargs);
+	return false;
+}
+
+static const struct type *sema_call(struct cg *cg, struct node *n)
+{
+	const struct func *f = func_find(n->call.name);
+	if (!f) {
+		sema_error(cg, &n->loc, "Unknown function: %s", n->call.name);
+		return NULL;
+	}
+	if (!check_arg_count(cg, f, n))
+		return NULL;
+	if (f->is_agg) {
+		sema_error(cg, &n->loc, "%s() should be directly assigned to a map", f->name);
+		return NULL;
+	}
+	return f->check(cg, n);
+}
+
+const struct type *sema_expr(struct cg *cg, struct node *n)
+{
+	const struct type *t = NULL;
+	char a[128];
+	switch (n->kind) {
+	case N_INT:
+		t = n->integer.is_unsigned ? &type_u64 : &type_s64;
+		break;
+	case N_STR:
+		t = type_str(n->str.len + 1);
+		break;
+	case N_BUILTIN: {
+		const struct builtin *b = builtin_find(n->ident.name);
+		if (!b)
+			sema_error(cg, &n->loc, "builtin '%s' is not supported yet", n->ident.name);
+		else
+			t = b->type ? b->type : b->type_of(cg, n);
+		break;
+	}
+	case N_IDENT:
+		sema_error(cg, &n->loc, "Unknown identifier: '%s'", n->ident.name);
+		break;
+	case N_VAR: {
+		struct var *v = var_find(cg, n->ident.name);
+		if (!v)
+			sema_error(cg, &n->loc, "Undefined or undeclared variable: $%s", n->ident.name);
+		else
+			t = v->type;
+		break;
+	}
+	case N_MAP: {
+		int m = map_declare(cg, n, NULL, NULL);
+		if (m >= 0) {
+			const struct type *v = cg->res->maps[m].value;
+			t = v->kind == T_AGG ? &type_s64 : v;
+		}
+		break;
+	}
+	case N_CALL:
+		t = sema_call(cg, n);
+		break;
+	case N_BINOP:
+		t = sema_binop(cg, n);
+		break;
+	case N_UNOP: {
+		if (n->unop.op == OP_INC || n->unop.op == OP_DEC) {
+			t = sema_update_target(cg, n->unop.operand, op_spelling(n->unop.op), &n->loc);
+			break;
+		}
+		const struct type *o = sema_expr(cg, n->unop.operand);
+		if (!o)
+			break;
+		if (n->unop.op == OP_DEREF) {
+			/* *p reads what p points at; an integer address reads 64 bits */
+			if (o->kind == T_PTR && o->to && o->to->kind == T_INT)
+				t = type_int(8, o->to->is_signed), n->unop.size = o->to->size;
+			else if (o->kind == T_INT)
+				t = &type_u64, n->unop.size = 8;
+			else
+				sema_error(cg, &n->loc, "Can not dereference a value of type '%s'", tname(o, a));
+			break;
+		}
+		if (n->unop.op == OP_ADDR) {
+			sema_error(cg, &n->loc, "operator '%s' is not supported yet", op_spelling(n->unop.op));
+			break;
+		}
+		if (o->kind != T_INT) {
+			sema_error(cg, &n->loc, "The %s operator can not be used on expressions of type '%s'",
+				   op_spelling(n->unop.op), tname(o, a));
+			break;
+		}
+		t = n->unop.op == OP_LNOT ? &type_u64 : type_int(8, o->is_signed || n->unop.op == OP_NEG);
+		break;
+	}
+	case N_TERNARY: {
+		const struct type *c = sema_expr(cg, n->ternary.cond);
+		const struct type *l = sema_expr(cg, n->ternary.then);
+		const struct type *r = sema_expr(cg, n->ternary.els);
+		if (!c || !l || !r)
+			break;
+		if (l->kind != r->kind || (l->kind != T_INT && l->kind != T_STR)) {
+			char b[128];
+			sema_error(cg, &n->loc, "Ternary operator must return the same type: have '%s' and '%s'",
+				   tname(l, a), tname(r, b));
+			break;
+		}
+		t = l->kind == T_INT ? arith_result(l, r) : (l->size >= r->size ? l : r);
+		break;
+	}
+	case N_FIELD:
+		t = sema_field(cg, n);
+		break;
+	case N_TUPLE: {
+		const struct type *elems[32];
+		int k = 0;
+		bool ok = true;
+		for (struct node *e = n->tuple.elems; e; e = e->next) {
+			const struct type *et = sema_expr(cg, e);
+			if (!et || et->kind == T_NONE || et->kind == T_AGG || k == 32) {
+				if (et)
+					sema_error(cg, &e->loc, "%s", "Invalid value in a tuple");
+				ok = false;
+				continue;
+			}
+			elems[k++] = et->kind == T_INT ? type_int(8, et->is_signed) : et;
+		}
+		if (ok)
+			t = type_tuple(elems, k);
+		break;
+	}
+	case N_CAST: {
+		const struct type *o = sema_expr(cg, n->cast.operand);
+		const struct typespec *ts = &n->cast.tspec->tspec;
+		const struct type *to = ts->ptr_depth || ts->array_len ? NULL : type_from_c_name(ts->name);
+		if (!o)
+			break;
+		if (!to) {
+			sema_error(cg, &n->loc, "Cannot resolve unknown type \"%s\"", ts->name);
+			break;
+		}
+		if (o->kind != T_INT && o->kind != T_PTR) {
+			sema_error(cg, &n->loc, "Cannot cast from \"%s\" to \"%s\"", tname(o, a), ts->name);
+			break;
+		}
+		t = to;
+		break;
+	}
+	default:
+		sema_error(cg, &n->loc, "this expression is not supported yet");
+		break;
+	}
+	n->type = (struct type *)t;
+	return t;
+}
+
+/* The target of ++, -- or a compound assignment: an integer variable or map
+ * (a new map becomes an int64 map). */
+const struct type *sema_update_target(struct cg *cg, struct node *target, const char *op, const struct loc *loc)
+{
+	const struct type *t;
+	char name[256], a[128];
+	if (target->kind == N_MAP) {
+		snprintf(name, sizeof(name), "@%s", target->map.name);
+		if (resources_find_map(cg->res, name) < 0) {
+			if (map_declare(cg, target, &type_s64, NULL) < 0)
+				return NULL;
+			return target->type = (struct type *)&type_s64;
+		}
+		const struct type *v = cg->res->maps[resources_find_map(cg->res, name)].value;
+		if (v->kind == T_AGG) {
+			sema_error(cg, loc, "The %s operator can not be used on expressions of type '%s'", op, tname(v, a));
+			return NULL;
+		}
+		t = sema_expr(cg, target);
+	} else if (target->kind == N_VAR) {
+		t = sema_expr(cg, target);
+	} else {
+		sema_error(cg, loc, "The %s operator can only be used on variables and maps", op);
+		return NULL;
+	}
+	if (t && t->kind != T_INT) {
+		sema_error(cg, loc, "The %s operator can not be used on expressions of type '%s'", op, tname(t, a));
+		return NULL;
+	}
+	return t;
+}
+
+static void sema_assign(struct cg *cg, struct node *n)
+{
+	struct node *target = n->assign.target, *value = n->assign.value;
+	if (n->assign.op != OP_NONE) {
+		const struct type *t = sema_expr(cg, value);
+		if (t && t->kind != T_INT) {
+			char a[128];
+			sema_error(cg, &value->loc, "Type mismatch for '%s=': the value must be an integer, not '%s'",
+				   op_spelling(n->assign.op), tname(t, a));
+			return;
+		}
+		if (t) {
+			char op[8];
+			snprintf(op, sizeof(op), "%s=", op_spelling(n->assign.op));
+			sema_update_target(cg, target, op, &n->loc);
+		}
+		return;
+	}
+	if (target->kind == N_MAP) {
+		const struct func *f = value->kind == N_CALL ? func_find(value->call.name) : NULL;
+		if (f && f->is_agg) {
+			if (!check_arg_count(cg, f, value))
+				return;
+			const struct type *agg = f->check(cg, value);
+			if (agg)
+				map_declare(cg, target, agg, value);
+			return;
+		}
+		const struct type *t = sema_expr(cg, value);
+		if (!t)
+			return;
+		if (t->kind == T_NONE) {
+			sema_error(cg, &value->loc, "%s() does not return a value", value->call.name);
+			return;
+		}
+		map_declare(cg, target, t->kind == T_INT ? type_int(8, t->is_signed) : t, NULL);
+		return;
+	}
+	if (target->kind != N_VAR) {
+		sema_error(cg, &target->loc, "assignment to this expression is not supported");
+		return;
+	}
+	const struct type *t = sema_expr(cg, value);
+	if (!t) {
+		/* known but untyped: its uses report nothing more */
+		if (!var_find(cg, target->ident.name))
+			var_define(cg, target->ident.name, NULL);
+		return;
+	}
+	if (t->kind == T_NONE || t->kind == T_AGG) {
+		sema_error(cg, &value->loc, "Value of type '%s' can not be assigned to a variable",
+			   value->kind == N_CALL ? value->call.name : "none");
+		return;
+	}
+	if (t->kind == T_INT)
+		t = type_int(8, t->is_signed);
+	struct var *v = var_find(cg, target->ident.name);
+	if (!v) {
+		v = var_define(cg, target->ident.name, t);
+	} else if (!v->type) {
+		v->type = t;
+	} else if (v->type->kind != t->kind || (t->kind != T_INT && !type_unify(v->type, t))) {
+		char a[128], b[128];
+		sema_error(cg, &n->loc,
+			   "Type mismatch for $%s: trying to assign value of type '%s' when variable already contains a value of type '%s'",
+			   target->ident.name, tname(t, a), tname(v->type, b));
+		return;
+	} else if (t->kind != T_INT) {
+		v->type = type_unify(v->type, t);
+	}
+	target->type = (struct type *)v->type;
+}
+
+static void sema_stmt(struct cg *cg, struct node *n)
+{
+	switch (n->kind) {
+	case N_EXPR_STMT:
+		if (n->stmt.expr->kind == N_CALL) {
+			const struct func *f = func_find(n->stmt.expr->call.name);
+			if (f && f->is_agg) {
+				sema_error(cg, &n->stmt.expr->loc, "%s() should be directly assigned to a map", f->name);
+				return;
+			}
+		}
+		sema_expr(cg, n->stmt.expr);
+		break;
+	case N_ASSIGN:
+		sema_assign(cg, n);
+		break;
+	case N_IF:
+		if (sema_expr(cg, n->cond.cond) && n->cond.cond->type->kind != T_INT)
+			sema_error(cg, &n->cond.cond->loc, "Invalid condition in if(): %s",
+				   "the condition must be an integer");
+		sema_stmts(cg, n->cond.then);
+		if (n->cond.els)
+			sema_stmts(cg, n->cond.els);
+		break;
+	case N_BLOCK:
+		sema_stmts(cg, n->block.stmts);
+		break;
+	case N_WHILE:
+		if (sema_expr(cg, n->loop.cond) && n->loop.cond->type->kind != T_INT)
+			sema_error(cg, &n->loop.cond->loc, "%s", "Invalid condition in while(): must be an integer");
+		cg->loop_depth++;
+		sema_stmts(cg, n->loop.body);
+		cg->loop_depth--;
+		break;
+	case N_UNROLL: {
+		struct node *c = n->loop.cond;
+		if (c->kind != N_INT || c->integer.value < 1 || c->integer.value > 100)
+			sema_error(cg, &c->loc, "%s", c->kind != N_INT ? "unroll() expects an integer literal"
+					: c->integer.value < 1 ? "unroll minimum value is 1" : "unroll maximum value is 100");
+		sema_stmts(cg, n->loop.body);
+		break;
+	}
+	case N_RETURN:
+		if (n->stmt.expr)
+			sema_error(cg, &n->stmt.expr->loc, "%s", "return with a value is only allowed in subprograms");
+		break;
+	case N_BREAK:
+	case N_CONTINUE:
+		if (!cg->loop_depth)
+			sema_error(cg, &n->loc, "%s used outside of a loop", n->kind == N_BREAK ? "break" : "continue");
+		break;
+	default:
+		sema_error(cg, &n->loc, "this statement is not supported yet");
+		break;
+	}
+}
+
+void sema_stmts(struct cg *cg, struct node *stmts)
+{
+	for (struct node *s = stmts; s; s = s->next)
+		sema_stmt(cg, s);
+}

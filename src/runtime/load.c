@@ -1,0 +1,94 @@
+/* Creating the maps of the resources and loading programs through the
+ * verifier. Every object is named scry_* so leftovers are easy to find. */
+#include "runtime/load.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/diag.h"
+
+int load_maps(const struct resources *res, int *fds)
+{
+	for (int i = 0; i < res->nmaps; i++)
+		fds[i] = -1;
+	for (int i = 0; i < res->nmaps; i++) {
+		const struct map_res *m = &res->maps[i];
+		char name[32]; /* libbpf keeps the first 15 characters */
+		snprintf(name, sizeof(name), "scry_map%d", i);
+		fds[i] = bpf_map_create(m->bpf_type, name, m->key_size, m->value_size, m->max_entries, NULL);
+		if (fds[i] < 0) {
+			int err = fds[i];
+			diag_fatal("failed to create map %s: %s", m->name, strerror(-err));
+			close_fds(fds, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The last non-empty line of the verifier log: usually the reason. */
+static void log_reason(const char *log, char *out, size_t len)
+{
+	const char *end = log + strlen(log);
+	while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	const char *start = end;
+	while (start > log && start[-1] != '\n')
+		start--;
+	/* "processed N insns" is a summary, the reason is the line before */
+	if (!strncmp(start, "processed ", 10) && start > log) {
+		end = start - 1;
+		start = end;
+		while (start > log && start[-1] != '\n')
+			start--;
+	}
+	snprintf(out, len, "%.*s", (int)(end - start), start);
+}
+
+int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
+{
+	struct bpf_insn *insns = malloc(p->code.len * sizeof(*insns));
+	if (!insns)
+		abort();
+	memcpy(insns, p->code.insns, p->code.len * sizeof(*insns));
+	for (int i = 0; i < p->code.nrefs; i++)
+		insns[p->code.refs[i].insn].imm = map_fds[p->code.refs[i].map];
+
+	char name[32];
+	snprintf(name, sizeof(name), "scry_p%d", index);
+	/* quiet first: a log costs time; ask for one only to explain a rejection */
+	int fd = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, NULL);
+	if (fd < 0) {
+		int err = fd;
+		size_t log_size = 1 << 24;
+		char *log = calloc(1, log_size);
+		LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = log_size, .log_level = 1);
+		fd = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, &opts);
+		if (fd >= 0) {
+			close(fd); /* loads with a log but not without: report the first error */
+			fd = err;
+		}
+		char reason[512];
+		log_reason(log, reason, sizeof(reason));
+		if (verbose)
+			fprintf(stderr, "%s\n", log);
+		diag_error(&p->spec->loc, "the kernel's verifier rejected the program for %s: %s%s", p->name,
+			   *reason ? reason : strerror(-fd), verbose ? "" : " (use -v for the verifier log)");
+		free(log);
+	}
+	free(insns);
+	return fd;
+}
+
+void close_fds(int *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}

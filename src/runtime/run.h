@@ -1,0 +1,17 @@
+/* Running compiled programs against the kernel. */
+#ifndef SCRY_RUN_H
+#define SCRY_RUN_H
+
+#include <stdbool.h>
+
+#include "codegen/compile.h"
+
+struct run_opts {
+	bool dry_run; /* load through the verifier, attach nothing */
+	bool verbose; /* the verifier's log on rejection */
+};
+
+/* Returns the process exit status. */
+int run(const struct compiled *c, const struct run_opts *opts);
+
+#endif
