@@ -56,6 +56,38 @@ static void emit_comm(struct cg *cg, struct node *n, int base, int off)
 	ir_call(cg->ir, BPF_FUNC_get_current_comm);
 }
 
+/* kstack, ustack: an id in the stack-trace map; ustack keeps the pid beside
+ * it, for symbols of the right process. */
+int emit_stack(struct cg *cg, bool user)
+{
+	struct ir *ir = cg->ir;
+	ir_mov(ir, R1, cg->ctx);
+	ir_map(ir, R2, resources_stack_map(cg->res));
+	ir_movi(ir, R3, user ? BPF_F_USER_STACK : 0);
+	ir_call(ir, BPF_FUNC_get_stackid);
+	int id = ir_vreg(ir);
+	ir_mov(ir, id, R0);
+	if (user) {
+		int pid = emit_pid(cg, NULL);
+		ir_alui(ir, BPF_LSH, pid, 32);
+		ir_alui(ir, BPF_LSH, id, 32);
+		ir_alui(ir, BPF_RSH, id, 32);
+		ir_alu(ir, BPF_OR, id, pid);
+	}
+	return id;
+}
+
+static const struct type *type_of_stack(struct cg *cg, struct node *n)
+{
+	resources_stack_map(cg->res);
+	return type_stack(!strcmp(n->ident.name, "ustack"), STACK_MAX_DEPTH);
+}
+
+static int emit_stack_builtin(struct cg *cg, struct node *n)
+{
+	return emit_stack(cg, !strcmp(n->ident.name, "ustack"));
+}
+
 /* `probe`: the name of the attach point this program serves, a literal. */
 static const struct type *type_of_probe(struct cg *cg, struct node *n)
 {
@@ -129,6 +161,8 @@ static const struct builtin builtins[] = {
 	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL },
 	{ "curtask", &type_u64, NULL, emit_curtask, NULL },
 	{ "comm", &comm_type, NULL, NULL, emit_comm },
+	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL },
+	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL },
 	{ "probe", NULL, type_of_probe, NULL, emit_probe },
 	{ "args", NULL, type_of_args, emit_args, NULL },
 	{ "arg", NULL, type_of_argN, emit_argN, NULL }, /* arg0..argN, matched by prefix */

@@ -40,6 +40,13 @@ struct cg {
 	int loop_break, loop_continue; /* labels of the innermost loop, or -1 */
 };
 
+/* ---- structs.c ---- */
+/* Register the script's struct definitions (errors through diag). */
+void structs_define(const struct node *prog);
+void structs_free(void);
+/* The type a C type name denotes, or NULL when it is unknown. */
+const struct type *type_from_spec(const struct typespec *ts);
+
 /* ---- ir_prune.c ---- */
 /* Drop IR that no path reaches (the verifier rejects unreachable code). */
 void ir_prune_unreachable(struct ir *ir);
@@ -61,6 +68,8 @@ struct builtin {
 	void (*emit_to)(struct cg *cg, struct node *n, int base, int off); /* memory: writes at base+off */
 };
 const struct builtin *builtin_find(const char *name);
+/* kstack/ustack: the stack id (ustack: with the pid in the upper half). */
+int emit_stack(struct cg *cg, bool user);
 
 /* ---- funcs.c: calls like printf(), str(), count() ---- */
 struct func {
@@ -74,6 +83,8 @@ struct func {
 	bool is_agg; /* only valid as @map = f(...) */
 };
 const struct func *func_find(const char *name);
+/* Whether plain integers used as addresses point into user space here. */
+bool user_space_probe(const struct cg *cg);
 
 /* ---- emit.c ---- */
 /* A value of a scalar type (int, pointer) in a fresh vreg. */

@@ -97,11 +97,6 @@ static void sema_prog(struct cg *cg, struct prog *p)
 	sema_stmts(cg, p->probe->probe.body);
 }
 
-static bool is_scalar(const struct type *t)
-{
-	return t->kind == T_INT || t->kind == T_PTR || t->kind == T_KSYM;
-}
-
 static int emit_prog(struct cg *cg, struct prog *p)
 {
 	struct ir *ir = &p->ir;
@@ -115,7 +110,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	/* variables start as zero, as in bpftrace */
 	for (int i = 0; i < cg->nvars; i++) {
 		struct var *v = &cg->vars[i];
-		if (is_scalar(v->type)) {
+		if (type_is_scalar(v->type)) {
 			v->vreg = ir_vreg(ir);
 			ir_movi(ir, v->vreg, 0);
 		} else {
@@ -149,7 +144,8 @@ int compile(const struct node *ast, const struct compile_opts *opts, struct comp
 {
 	memset(c, 0, sizeof(*c));
 	resources_init(&c->res);
-	int rc = 0;
+	structs_define(ast);
+	int rc = diag_error_count() ? -1 : 0;
 	for (struct node *probe = ast->prog.probes; probe; probe = probe->next)
 		rc |= plan_probe(c, probe);
 	if (rc)
@@ -191,6 +187,7 @@ void compiled_free(struct compiled *c)
 	}
 	free(c->progs);
 	resources_free(&c->res);
+	structs_free();
 	memset(c, 0, sizeof(*c));
 }
 

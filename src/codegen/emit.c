@@ -412,23 +412,57 @@ static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 		*off = f->offset;
 		return true;
 	}
-	if (b->kind == N_VAR) {
+	if (b->kind == N_VAR && b->type->kind != T_PTR) {
 		*base = FP;
 		*off = var_find(cg, b->ident.name)->slot + f->offset;
 		return true;
 	}
-	if (b->kind == N_FIELD && field_place(cg, b, base, off)) {
+	if (b->kind == N_FIELD && b->type->kind != T_PTR && field_place(cg, b, base, off)) {
 		*off += f->offset;
 		return true;
 	}
 	return false;
 }
 
-static int emit_field(struct cg *cg, struct node *n)
+/* The address of memory reached through a pointer: p->a.b, p->arr[i], p[i].
+ * Returns false when n does not read through a pointer. */
+static bool member_addr(struct cg *cg, struct node *n, int *addr, bool *user)
 {
-	int base, off, v = ir_vreg(cg->ir);
-	if (field_place(cg, n, &base, &off)) {
+	struct node *b = n->kind == N_FIELD ? n->field.base : n->index.base;
+	const struct type *bt = b->type;
+	if (bt->kind == T_PTR && !is_args(b)) {
+		*addr = emit_expr(cg, b);
+		*user = bt->user;
+	} else if (bt->kind != T_PTR && (b->kind == N_FIELD || b->kind == N_INDEX)) {
+		if (!member_addr(cg, b, addr, user))
+			return false;
+	} else {
+		return false;
+	}
+	if (n->kind == N_FIELD) {
+		const struct type *rec = bt->kind == T_PTR ? bt->to : bt;
+		ir_alui(cg->ir, BPF_ADD, *addr, type_field(rec, n->field.name)->offset);
+	} else {
+		int i = emit_expr(cg, n->index.index);
+		ir_alui(cg->ir, BPF_MUL, i, n->type->size);
+		ir_alu(cg->ir, BPF_ADD, *addr, i);
+	}
+	return true;
+}
+
+static int emit_member(struct cg *cg, struct node *n)
+{
+	int base, off, v = ir_vreg(cg->ir), addr;
+	bool user;
+	if (n->kind == N_FIELD && field_place(cg, n, &base, &off)) {
 		emit_load_int(cg, v, base, off, n->type);
+		return v;
+	}
+	if (member_addr(cg, n, &addr, &user)) {
+		int slot = frame_alloc(&cg->frame, 8);
+		ir_storei(cg->ir, 8, FP, slot, 0);
+		emit_probe_read(cg, FP, slot, n->type->size, addr, user, false);
+		emit_load_int(cg, v, FP, slot, n->type);
 		return v;
 	}
 	/* a tuple produced by an expression: materialise it, then load */
@@ -464,7 +498,8 @@ int emit_expr(struct cg *cg, struct node *n)
 	case N_TERNARY:
 		return emit_ternary(cg, n);
 	case N_FIELD:
-		return emit_field(cg, n);
+	case N_INDEX:
+		return emit_member(cg, n);
 	case N_CAST: {
 		int v = emit_expr(cg, n->cast.operand);
 		emit_narrow(cg, v, n->type);
@@ -478,7 +513,7 @@ int emit_expr(struct cg *cg, struct node *n)
 void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 {
 	const struct type *t = n->type;
-	if (t->kind == T_INT || t->kind == T_PTR || t->kind == T_KSYM) {
+	if (type_is_scalar(t)) {
 		int v = emit_expr(cg, n);
 		ir_store(cg->ir, t->size, base, off, v);
 		return;
@@ -503,8 +538,9 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 		break;
 	}
 	case N_FIELD: {
-		int fbase, foff;
-		if (field_place(cg, n, &fbase, &foff) && is_args(n->field.base)) {
+		int fbase, foff, addr;
+		bool user;
+		if (field_place(cg, n, &fbase, &foff) && fbase == cg->ctx) {
 			/* context memory may only be loaded directly: read it like any kernel memory */
 			int p = ir_vreg(cg->ir);
 			ir_mov(cg->ir, p, cg->ctx);
@@ -512,6 +548,8 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 			emit_probe_read(cg, base, off, t->size, p, false, false);
 		} else if (field_place(cg, n, &fbase, &foff)) {
 			emit_copy(cg, base, off, fbase, foff, t->size);
+		} else if (member_addr(cg, n, &addr, &user)) {
+			emit_probe_read(cg, base, off, t->size, addr, user, false);
 		}
 		break;
 	}

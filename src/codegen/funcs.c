@@ -14,8 +14,7 @@ static const struct type *arg_type(struct cg *cg, struct node *arg)
 	return sema_expr(cg, arg);
 }
 
-/* Whether plain integers used as addresses point into user space here. */
-static bool user_space_probe(const struct cg *cg)
+bool user_space_probe(const struct cg *cg)
 {
 	if (!cg->spec)
 		return false;
@@ -424,6 +423,46 @@ static int emit_kaddr(struct cg *cg, struct node *call)
 	return v;
 }
 
+/* ---- kstack(limit), ustack(limit), ksym(addr) ---- */
+
+static const struct type *check_stack(struct cg *cg, struct node *call)
+{
+	struct node *a = call->call.args;
+	int limit = STACK_MAX_DEPTH;
+	if (a && a->kind == N_STR)
+		a = a->next; /* the output mode: bpftrace's only one is the default */
+	if (a) {
+		if (a->kind != N_INT || a->integer.value < 1 || a->integer.value > STACK_MAX_DEPTH) {
+			sema_error(cg, &call->loc, "%s() limit must be an integer literal from 1 to %d", call->call.name,
+				   STACK_MAX_DEPTH);
+			return NULL;
+		}
+		limit = (int)a->integer.value;
+	}
+	resources_stack_map(cg->res);
+	return type_stack(!strcmp(call->call.name, "ustack"), limit);
+}
+
+static int emit_stack_call(struct cg *cg, struct node *call)
+{
+	return emit_stack(cg, !strcmp(call->call.name, "ustack"));
+}
+
+static const struct type *check_ksym(struct cg *cg, struct node *call)
+{
+	const struct type *t = arg_type(cg, call->call.args);
+	if (t && t->kind != T_INT && t->kind != T_PTR) {
+		sema_error(cg, &call->loc, "%s", "ksym() expects an integer or a pointer argument");
+		return NULL;
+	}
+	return t ? &type_ksym : NULL;
+}
+
+static int emit_ksym(struct cg *cg, struct node *call)
+{
+	return emit_expr(cg, call->call.args);
+}
+
 /* ---- aggregations: only the check; maps.c emits the update ---- */
 
 static const struct type *check_agg(struct cg *cg, struct node *call, enum agg_kind agg)
@@ -490,6 +529,9 @@ static const struct func funcs[] = {
 	{ .name = "time", .min_args = 0, .max_args = 1, .check = check_literal_args, .emit_stmt = emit_time },
 	{ .name = "join", .min_args = 1, .max_args = 2, .check = check_literal_args, .emit_stmt = emit_join },
 	{ .name = "kaddr", .min_args = 1, .max_args = 1, .check = check_kaddr, .emit = emit_kaddr },
+	{ .name = "kstack", .min_args = 0, .max_args = 2, .check = check_stack, .emit = emit_stack_call },
+	{ .name = "ustack", .min_args = 0, .max_args = 2, .check = check_stack, .emit = emit_stack_call },
+	{ .name = "ksym", .min_args = 1, .max_args = 1, .check = check_ksym, .emit = emit_ksym },
 	{ .name = "count", .min_args = 0, .max_args = 0, .check = check_count, .is_agg = true },
 	{ .name = "sum", .min_args = 1, .max_args = 1, .check = check_sum, .is_agg = true },
 	{ .name = "min", .min_args = 1, .max_args = 1, .check = check_min, .is_agg = true },

@@ -9,9 +9,10 @@
 #include "codegen/frame.h"
 #include "codegen/ir.h"
 
-/* Scratch registers for spilled operands: r9 for dst, r0 for src. r0 is
- * free because codegen moves a helper's result out of r0 right after the
- * call, before any other instruction. */
+/* Scratch registers for spilled operands: r9 for dst, r0 for src (r9 when
+ * the dst is r0 itself). r0 is otherwise free because codegen moves a
+ * helper's result out of r0 right after the call, before any other
+ * instruction. */
 #define SCRATCH_DST R9
 #define SCRATCH_SRC R0
 static const int alloc_regs[] = { R6, R7, R8 };
@@ -79,15 +80,34 @@ static int by_start(const void *a, const void *b, void *arg)
 	return iv[*(const int *)a].start - iv[*(const int *)b].start;
 }
 
-/* Spill slots are reused once the interval holding them ends. */
+/* Spill slots are reused once the interval holding them ends, but only by
+ * an interval starting after that end: a victim spilled late has been live
+ * since its start, and a slot freed since then may still have been in use. */
+struct free_slot {
+	int slot;
+	int end; /* last position of the interval that held it */
+};
+
 struct slots {
-	int *free_slots;
+	struct free_slot *free;
 	int nfree;
 };
 
-static int slot_get(struct slots *s, struct frame *frame)
+static void slot_put(struct slots *s, const struct interval *old)
 {
-	return s->nfree ? s->free_slots[--s->nfree] : frame_alloc(frame, 8);
+	s->free[s->nfree++] = (struct free_slot){ .slot = old->slot, .end = old->end };
+}
+
+static int slot_get(struct slots *s, struct frame *frame, int start)
+{
+	for (int k = 0; k < s->nfree; k++) {
+		if (s->free[k].end < start) {
+			int slot = s->free[k].slot;
+			s->free[k] = s->free[--s->nfree];
+			return slot;
+		}
+	}
+	return frame_alloc(frame, 8);
 }
 
 static void allocate(const struct ir *ir, struct interval *iv, struct frame *frame)
@@ -96,7 +116,7 @@ static void allocate(const struct ir *ir, struct interval *iv, struct frame *fra
 	int *order = malloc(n * sizeof(int));
 	int *active = malloc(n * sizeof(int));
 	int nactive = 0;
-	struct slots slots = { .free_slots = malloc(n * sizeof(int)) };
+	struct slots slots = { .free = malloc(n * sizeof(*slots.free)) };
 	bool reg_free[R10] = { 0 };
 	for (int k = 0; k < NALLOC; k++)
 		reg_free[alloc_regs[k]] = true;
@@ -116,7 +136,7 @@ static void allocate(const struct ir *ir, struct interval *iv, struct frame *fra
 				if (old->reg >= 0)
 					reg_free[old->reg] = true;
 				else
-					slots.free_slots[slots.nfree++] = old->slot;
+					slot_put(&slots, old);
 				active[a] = active[--nactive];
 			} else {
 				a++;
@@ -136,20 +156,20 @@ static void allocate(const struct ir *ir, struct interval *iv, struct frame *fra
 				struct interval *v = &iv[active[victim]];
 				reg = v->reg;
 				v->reg = -1;
-				v->slot = slot_get(&slots, frame);
+				v->slot = slot_get(&slots, frame, v->start);
 			}
 		}
 		if (reg >= 0) {
 			reg_free[reg] = false;
 			cur->reg = reg;
 		} else {
-			cur->slot = slot_get(&slots, frame);
+			cur->slot = slot_get(&slots, frame, cur->start);
 		}
 		active[nactive++] = order[k];
 	}
 	free(order);
 	free(active);
-	free(slots.free_slots);
+	free(slots.free);
 }
 
 struct out {
@@ -250,20 +270,29 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 		if (si && !src_spilled)
 			src = si->reg;
 
-		bool is_mov = in->kind == IR_INSN && BPF_CLASS(in->bi.code) == BPF_ALU64 &&
-			      BPF_OP(in->bi.code) == BPF_MOV && BPF_SRC(in->bi.code) == BPF_X;
-		/* register-to-slot and slot-to-register moves need no scratch */
+		bool is_mov = in->kind == IR_INSN && in->bi.code == (BPF_ALU64 | BPF_MOV | BPF_X);
+		bool is_movi = in->kind == IR_INSN && in->bi.code == (BPF_ALU64 | BPF_MOV | BPF_K);
+		/* moves to or from a slot need at most one scratch register (ST
+		 * sign-extends imm as the 64-bit mov does) */
+		if (is_movi && dst_spilled) {
+			put(&o, ST_MEM(BPF_DW, FP, di->slot, in->bi.imm));
+			continue;
+		}
 		if (is_mov && dst_spilled && !src_spilled) {
 			put(&o, STX_MEM(BPF_DW, FP, src, di->slot));
 			continue;
 		}
-		if (is_mov && src_spilled && !dst_spilled) {
-			put(&o, LDX_MEM(BPF_DW, dst, FP, si->slot));
+		if (is_mov && src_spilled) {
+			put(&o, LDX_MEM(BPF_DW, dst_spilled ? SCRATCH_DST : dst, FP, si->slot));
+			if (dst_spilled)
+				put(&o, STX_MEM(BPF_DW, FP, SCRATCH_DST, di->slot));
 			continue;
 		}
 		if (src_spilled) {
-			put(&o, LDX_MEM(BPF_DW, SCRATCH_SRC, FP, si->slot));
-			src = SCRATCH_SRC;
+			/* r0 as a fixed dst (a return value being built) must not be
+			 * overwritten by the src; r9 is free then, dst not being spilled */
+			src = dst == R0 ? SCRATCH_DST : SCRATCH_SRC;
+			put(&o, LDX_MEM(BPF_DW, src, FP, si->slot));
 		}
 		if (dst_spilled) {
 			if (dst_read)

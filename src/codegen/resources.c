@@ -13,6 +13,7 @@ static const struct map_res internal_maps[MAP__INTERNAL] = {
 void resources_init(struct resources *res)
 {
 	memset(res, 0, sizeof(*res));
+	res->stack_map = -1;
 	for (int i = 0; i < MAP__INTERNAL; i++)
 		resources_add_map(res, &internal_maps[i]);
 }
@@ -53,6 +54,18 @@ int resources_add_fmt(struct resources *res, const char *fmt, const struct type 
 		abort();
 	res->fmts[res->nfmts] = (struct fmt_res){ .fmt = strdup(fmt), .args = args };
 	return res->nfmts++;
+}
+
+int resources_stack_map(struct resources *res)
+{
+	if (res->stack_map < 0) {
+		struct map_res m = {
+			.name = "stacks", .bpf_type = BPF_MAP_TYPE_STACK_TRACE, .key_size = 4,
+			.value_size = STACK_MAX_DEPTH * 8, .max_entries = MAP_DEFAULT_ENTRIES,
+		};
+		res->stack_map = resources_add_map(res, &m);
+	}
+	return res->stack_map;
 }
 
 int agg_value_size(enum agg_kind agg)

@@ -66,9 +66,12 @@ struct fmt_res {
 	const struct type *args;   /* tuple of argument types, laid out after the header */
 };
 
+#define STACK_MAX_DEPTH 127 /* PERF_MAX_STACK_DEPTH */
+
 struct resources {
 	struct map_res *maps;
 	int nmaps;
+	int stack_map; /* the stack-trace map of kstack/ustack, or -1 */
 	struct fmt_res *fmts;
 	int nfmts;
 };
@@ -79,6 +82,8 @@ void resources_free(struct resources *res);
 int resources_find_map(const struct resources *res, const char *name);
 int resources_add_map(struct resources *res, const struct map_res *m);
 int resources_add_fmt(struct resources *res, const char *fmt, const struct type *args);
+/* The stack-trace map, created on first use; returns its index. */
+int resources_stack_map(struct resources *res);
 /* Size of the value of an aggregation in the kernel map */
 int agg_value_size(enum agg_kind agg);
 

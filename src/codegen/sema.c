@@ -145,6 +145,75 @@ static const struct type *sema_call(struct cg *cg, struct node *n)
 	return f->check(cg, n);
 }
 
+/* sizeof() and offsetof() become integer literals. */
+static const struct type *sema_constant(struct cg *cg, struct node *n)
+{
+	struct node *tspec = n->kind == N_SIZEOF ? n->size.tspec : n->offsetof.tspec;
+	const struct type *t = NULL;
+	if (tspec) {
+		t = type_from_spec(&tspec->tspec);
+		if (!t) {
+			sema_error(cg, &n->loc, "Cannot resolve unknown type \"%s\"", tspec->tspec.name);
+			return NULL;
+		}
+	} else {
+		t = sema_expr(cg, n->size.operand);
+		if (!t)
+			return NULL;
+	}
+	uint64_t value = (uint64_t)t->size;
+	if (n->kind == N_OFFSETOF) {
+		const struct field *f = t->kind == T_RECORD ? type_field(t, n->offsetof.field) : NULL;
+		if (!f) {
+			sema_error(cg, &n->loc, "'%s' has no field named '%s'", tspec->tspec.name, n->offsetof.field);
+			return NULL;
+		}
+		value = (uint64_t)f->offset;
+		free(n->offsetof.field);
+	}
+	node_free(tspec);
+	if (n->kind == N_SIZEOF)
+		node_free(n->size.operand);
+	n->kind = N_INT;
+	n->integer.value = value;
+	n->integer.is_unsigned = true;
+	return &type_u64;
+}
+
+/* Whether a member access reads through a pointer (not the probe context). */
+static bool through_pointer(const struct node *n)
+{
+	const struct node *b = n->kind == N_FIELD ? n->field.base : n->index.base;
+	if (b->type && b->type->kind == T_PTR)
+		return !(b->kind == N_BUILTIN && !strcmp(b->ident.name, "args"));
+	return (b->kind == N_FIELD || b->kind == N_INDEX) && through_pointer(b);
+}
+
+/* p[i] and s->array[i]: elements of memory read through a pointer. */
+static const struct type *sema_index(struct cg *cg, struct node *n)
+{
+	const struct type *b = sema_expr(cg, n->index.base), *i = sema_expr(cg, n->index.index);
+	char a[128];
+	if (!b || !i)
+		return NULL;
+	if (i->kind != T_INT) {
+		sema_error(cg, &n->index.index->loc, "The array index must be an integer, not '%s'", tname(i, a));
+		return NULL;
+	}
+	if (!through_pointer(n)) {
+		sema_error(cg, &n->loc, "%s", "Indexing is supported on memory reached through a pointer only");
+		return NULL;
+	}
+	if (b->kind == T_PTR)
+		return b->to && b->to->kind == T_INT ? b->to : &type_u8;
+	if (b->kind == T_STR)
+		return &type_s8;
+	if (b->kind == T_ARRAY)
+		return b->to;
+	sema_error(cg, &n->loc, "The [] operator can not be used on expressions of type '%s'", tname(b, a));
+	return NULL;
+}
+
 const struct type *sema_expr(struct cg *cg, struct node *n)
 {
 	const struct type *t = NULL;
@@ -258,20 +327,31 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 	case N_CAST: {
 		const struct type *o = sema_expr(cg, n->cast.operand);
 		const struct typespec *ts = &n->cast.tspec->tspec;
-		const struct type *to = ts->ptr_depth || ts->array_len ? NULL : type_from_c_name(ts->name);
+		const struct type *to = type_from_spec(ts);
 		if (!o)
 			break;
 		if (!to) {
 			sema_error(cg, &n->loc, "Cannot resolve unknown type \"%s\"", ts->name);
 			break;
 		}
-		if (o->kind != T_INT && o->kind != T_PTR) {
-			sema_error(cg, &n->loc, "Cannot cast from \"%s\" to \"%s\"", tname(o, a), ts->name);
+		if ((o->kind != T_INT && o->kind != T_PTR) || (to->kind != T_INT && to->kind != T_PTR)) {
+			char b[128];
+			sema_error(cg, &n->loc, "Cannot cast from \"%s\" to \"%s\"", tname(o, a), tname(to, b));
 			break;
 		}
+		/* a pointer cast keeps the address space of what it casts */
+		if (to->kind == T_PTR && (o->kind == T_PTR ? o->user : user_space_probe(cg)))
+			to = type_ptr(to->to, true);
 		t = to;
 		break;
 	}
+	case N_SIZEOF:
+	case N_OFFSETOF:
+		t = sema_constant(cg, n);
+		break;
+	case N_INDEX:
+		t = sema_index(cg, n);
+		break;
 	default:
 		sema_error(cg, &n->loc, "this expression is not supported yet");
 		break;

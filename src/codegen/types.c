@@ -92,19 +92,62 @@ const struct type *type_agg(enum agg_kind agg)
 	return t;
 }
 
-static int align_of(const struct type *t)
+const struct type *type_stack(bool user, int limit)
+{
+	for (struct type_block *b = all_types; b; b = b->next)
+		if (b->t.kind == T_STACK && b->t.user == user && b->t.len == limit)
+			return &b->t;
+	struct type *t = type_alloc(T_STACK, 8);
+	t->user = user;
+	t->len = limit;
+	return t;
+}
+
+const struct type *type_special(enum type_kind kind, int size, const char *name)
+{
+	for (struct type_block *b = all_types; b; b = b->next)
+		if (b->t.kind == kind && b->t.size == size && (b->t.name == name || (name && b->t.name && !strcmp(b->t.name, name))))
+			return &b->t;
+	struct type *t = type_alloc(kind, size);
+	t->name = name ? strdup(name) : NULL;
+	return t;
+}
+
+const struct type *type_buf(int len)
+{
+	const struct type *t = type_special(T_BUF, 8 + len, NULL);
+	((struct type *)t)->len = len;
+	return t;
+}
+
+bool type_is_scalar(const struct type *t)
+{
+	switch (t->kind) {
+	case T_INT:
+	case T_PTR:
+	case T_KSYM:
+	case T_STACK:
+	case T_TIME:
+	case T_CGROUP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int type_align(const struct type *t)
 {
 	if (t->kind == T_TUPLE || t->kind == T_RECORD) {
 		int a = 1;
 		for (int i = 0; i < t->nfields; i++) {
-			int fa = align_of(t->fields[i].type);
+			int fa = type_align(t->fields[i].type);
 			if (fa > a)
 				a = fa;
 		}
 		return a;
 	}
 	if (t->kind == T_STR || t->kind == T_ARRAY)
-		return t->kind == T_ARRAY ? align_of(t->to) : 1;
+		return t->kind == T_ARRAY ? type_align(t->to) : 1;
 	return t->size ? t->size : 1;
 }
 
@@ -128,14 +171,14 @@ const struct type *type_tuple(const struct type **elems, int n)
 	struct type *t = type_alloc(T_TUPLE, 0);
 	int off = 0;
 	for (int i = 0; i < n; i++) {
-		int a = align_of(elems[i]);
+		int a = type_align(elems[i]);
 		off = (off + a - 1) / a * a;
 		char name[16];
 		snprintf(name, sizeof(name), "%d", i);
 		type_record_add(t, name, elems[i], off);
 		off += elems[i]->size;
 	}
-	int a = align_of(t);
+	int a = type_align(t);
 	t->size = (off + a - 1) / a * a;
 	return t;
 }
@@ -164,6 +207,8 @@ bool type_equal(const struct type *a, const struct type *b)
 	case T_PTR:
 	case T_ARRAY: return type_equal(a->to, b->to);
 	case T_AGG: return a->agg == b->agg;
+	case T_STACK: return a->user == b->user && a->len == b->len;
+	case T_TIME: return !strcmp(a->name, b->name);
 	case T_TUPLE:
 		if (a->nfields != b->nfields)
 			return false;
@@ -226,6 +271,12 @@ void type_name(const struct type *t, char *buf, size_t len)
 	}
 	case T_CTX: snprintf(buf, len, "ctx"); break;
 	case T_KSYM: snprintf(buf, len, "ksym"); break;
+	case T_STACK: snprintf(buf, len, "%s", t->user ? "ustack" : "kstack"); break;
+	case T_TIME: snprintf(buf, len, "timestamp"); break;
+	case T_INET: snprintf(buf, len, "inet"); break;
+	case T_BUF: snprintf(buf, len, "buffer[%d]", t->len); break;
+	case T_MAC: snprintf(buf, len, "macaddr"); break;
+	case T_CGROUP: snprintf(buf, len, "cgroup_path"); break;
 	case T_AGG: {
 		static const char *const names[] = { "count", "sum", "min", "max", "avg", "stats", "hist", "lhist" };
 		snprintf(buf, len, "%s", names[t->agg]);

@@ -19,6 +19,12 @@ enum type_kind {
 	T_ARRAY,  /* elem[len] */
 	T_CTX,    /* the probe context pointer */
 	T_KSYM,   /* kernel address printed as a symbol */
+	T_STACK,  /* kstack/ustack: a stack id (ustack: pid in the upper half); len: frames to print */
+	T_TIME,   /* strftime(): u64 nanoseconds since boot; name: the format */
+	T_INET,   /* ntop(): u64 address family, then 16 bytes of address */
+	T_BUF,    /* buf(): u64 length, then len bytes */
+	T_MAC,    /* macaddr(): 6 bytes (size 8) */
+	T_CGROUP, /* cgroup_path(): u64 cgroup id, printed as the path */
 	T_AGG,    /* map value of an aggregation: count(), sum(), hist(), ... */
 };
 
@@ -54,6 +60,12 @@ const struct type *type_str(int size);
 const struct type *type_ptr(const struct type *to, bool user);
 const struct type *type_array(const struct type *elem, int len);
 const struct type *type_agg(enum agg_kind agg);
+const struct type *type_stack(bool user, int limit);
+/* A type printed its own way, of a fixed size (T_TIME, T_INET, T_MAC, T_CGROUP). */
+const struct type *type_special(enum type_kind kind, int size, const char *name);
+const struct type *type_buf(int len);
+/* Values that live in a register: integers, pointers, symbols, stack ids. */
+bool type_is_scalar(const struct type *t);
 /* Build a tuple of the given element types, laid out with natural alignment. */
 const struct type *type_tuple(const struct type **elems, int n);
 /* A record being built: add fields, then the record is complete. */
@@ -61,6 +73,8 @@ struct type *type_record_new(const char *name, int size);
 void type_record_add(struct type *rec, const char *name, const struct type *t, int offset);
 
 const struct field *type_field(const struct type *t, const char *name);
+/* Natural alignment of a type in C layout. */
+int type_align(const struct type *t);
 bool type_equal(const struct type *a, const struct type *b);
 /* A type holding values of both: strings widen to the longer, tuples element
  * by element; NULL when they do not mix. */
@@ -77,5 +91,9 @@ void types_free_all(void);
 /* Print a value of type t stored at data as bpftrace prints it in a map key
  * or value ("12", "bash", "(1, abc)"). */
 void type_print_value(FILE *out, const struct type *t, const void *data);
+/* Stacks are printed by the runtime, which holds the stack map: it
+ * registers how (indent: spaces before each frame). */
+typedef void (*stack_printer)(FILE *out, const struct type *t, uint64_t value, int indent);
+void type_print_set_stack_printer(stack_printer fn);
 
 #endif

@@ -1,7 +1,21 @@
 #include "codegen/types.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util/ksyms.h"
+
+static stack_printer print_stack;
+
+void type_print_set_stack_printer(stack_printer fn)
+{
+	print_stack = fn;
+}
 
 static int64_t load_signed(const void *p, int size)
 {
@@ -23,6 +37,64 @@ static uint64_t load_unsigned(const void *p, int size)
 	}
 }
 
+/* strftime() of a bpf_ktime_get_ns() value: boot-relative, made wall-clock time. */
+static void print_time(FILE *out, const char *fmt, uint64_t ns)
+{
+	struct timespec real, mono;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	int64_t wall_ns = (int64_t)ns + (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+	time_t secs = (time_t)(wall_ns / 1000000000);
+	struct tm tm;
+	char buf[256];
+	localtime_r(&secs, &tm);
+	if (strftime(buf, sizeof(buf), fmt, &tm))
+		fputs(buf, out);
+}
+
+static void print_inet(FILE *out, const void *data)
+{
+	uint64_t family;
+	char text[INET6_ADDRSTRLEN];
+	memcpy(&family, data, 8);
+	if (inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, (const char *)data + 8, text, sizeof(text)))
+		fputs(text, out);
+}
+
+/* buf(): printable bytes as they are, the others as \xNN, like bpftrace's %r */
+static void print_buf(FILE *out, const void *data)
+{
+	uint64_t len;
+	memcpy(&len, data, 8);
+	const unsigned char *p = (const unsigned char *)data + 8;
+	for (uint64_t i = 0; i < len; i++)
+		fprintf(out, isprint(p[i]) ? "%c" : "\\x%02x", p[i]);
+}
+
+/* cgroup_path(): the cgroup v2 directory whose inode is the id */
+static uint64_t wanted_cgroup;
+static char found_cgroup[4096];
+
+static int match_cgroup(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D && (uint64_t)st->st_ino == wanted_cgroup) {
+		snprintf(found_cgroup, sizeof(found_cgroup), "%s", path + strlen("/sys/fs/cgroup"));
+		return 1;
+	}
+	return 0;
+}
+
+static void print_cgroup(FILE *out, uint64_t id)
+{
+	wanted_cgroup = id;
+	found_cgroup[0] = 0;
+	if (nftw("/sys/fs/cgroup", match_cgroup, 16, FTW_PHYS) == 1)
+		fputs(*found_cgroup ? found_cgroup : "/", out);
+	else
+		fprintf(out, "%" PRIu64, id);
+}
+
 void type_print_value(FILE *out, const struct type *t, const void *data)
 {
 	switch (t->kind) {
@@ -36,8 +108,56 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 		fprintf(out, "%.*s", (int)strnlen(data, t->size), (const char *)data);
 		break;
 	case T_PTR:
-	case T_KSYM:
 		fprintf(out, "0x%" PRIx64, load_unsigned(data, 8));
+		break;
+	case T_KSYM: {
+		uint64_t off, addr = load_unsigned(data, 8);
+		const char *name = ksym_name(addr, &off);
+		if (name)
+			fputs(name, out);
+		else if (addr)
+			fprintf(out, "0x%" PRIx64, addr);
+		else
+			fputc('0', out); /* bpftrace streams a null pointer as "0" */
+		break;
+	}
+	case T_TIME:
+		print_time(out, t->name, load_unsigned(data, 8));
+		break;
+	case T_INET:
+		print_inet(out, data);
+		break;
+	case T_BUF:
+		print_buf(out, data);
+		break;
+	case T_MAC: {
+		const unsigned char *m = data;
+		fprintf(out, "%02X:%02X:%02X:%02X:%02X:%02X", m[0], m[1], m[2], m[3], m[4], m[5]);
+		break;
+	}
+	case T_CGROUP:
+		print_cgroup(out, load_unsigned(data, 8));
+		break;
+	case T_STACK:
+		if (print_stack)
+			print_stack(out, t, load_unsigned(data, 8), 4);
+		break;
+	case T_ARRAY:
+		fputc('[', out);
+		for (int i = 0; i < t->len; i++) {
+			if (i)
+				fputc(',', out);
+			type_print_value(out, t->to, (const char *)data + i * t->to->size);
+		}
+		fputc(']', out);
+		break;
+	case T_RECORD:
+		fputs("{ ", out);
+		for (int i = 0; i < t->nfields; i++) {
+			fprintf(out, "%s.%s = ", i ? ", " : "", t->fields[i].name);
+			type_print_value(out, t->fields[i].type, (const char *)data + t->fields[i].offset);
+		}
+		fputs(" }", out);
 		break;
 	case T_TUPLE:
 		fputc('(', out);

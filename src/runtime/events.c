@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "runtime/output.h"
+#include "runtime/stacks.h"
 
 /* One conversion of a printf format: the text of the spec without length
  * modifiers ("%-5", "%08") and its conversion character. */
@@ -63,6 +64,11 @@ static void print_arg(FILE *out, const struct conversion *c, const struct type *
 	default:
 		fputs(c->spec, out);
 		fputc(c->conv, out);
+		return;
+	}
+	if (t->kind == T_STACK) {
+		/* printf indents frames deeper than map keys do */
+		stack_print(out, t, *(const uint64_t *)data, 8);
 		return;
 	}
 	/* strings and everything printed as text */

@@ -16,6 +16,7 @@
 #include "runtime/load.h"
 #include "runtime/output.h"
 #include "runtime/provider.h"
+#include "runtime/stacks.h"
 #include "util/diag.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -148,10 +149,11 @@ static uint64_t lost_events(struct session *s)
 static void print_maps(struct session *s)
 {
 	const struct resources *res = &s->c->res;
-	int n = res->nmaps - MAP__INTERNAL;
-	int *order = malloc((n + 1) * sizeof(*order));
-	for (int i = 0; i < n; i++)
-		order[i] = MAP__INTERNAL + i;
+	int n = 0;
+	int *order = malloc((res->nmaps + 1) * sizeof(*order));
+	for (int i = MAP__INTERNAL; i < res->nmaps; i++)
+		if (res->maps[i].name[0] == '@') /* the script's, not scry's own */
+			order[n++] = i;
 	/* bpftrace prints maps in the order of their names */
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && strcmp(res->maps[order[j - 1]].name, res->maps[order[j]].name) > 0; j--) {
@@ -191,6 +193,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	int rc = 1;
 	if (load_all(&s))
 		goto out;
+	stacks_init(c->res.stack_map >= 0 ? s.map_fds[c->res.stack_map] : -1);
 	if (opts->dry_run) {
 		rc = 0;
 		goto out;
