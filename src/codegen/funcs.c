@@ -257,21 +257,17 @@ static void emit_str(struct cg *cg, struct node *call, int base, int off)
 
 /* ---- print, clear, zero, delete: whole maps, done by the runtime ---- */
 
-/* The map a map function names; reports bpftrace's errors. */
-static int map_arg(struct cg *cg, struct node *call, bool with_key)
+/* The map a map function names, or (element) the entry delete() names;
+ * reports bpftrace's errors. */
+static int map_arg(struct cg *cg, struct node *call, bool element)
 {
 	struct node *m = call->call.args;
 	if (m->kind != N_MAP) {
 		sema_error(cg, &call->loc, "%s() expects a map argument", call->call.name);
 		return -1;
 	}
-	if (with_key) {
-		if (!m->map.key) {
-			sema_error(cg, &call->loc, "%s() expects a map with a key: @m[key]", call->call.name);
-			return -1;
-		}
+	if (element)
 		return sema_expr(cg, m) ? 0 : -1;
-	}
 	char name[256];
 	snprintf(name, sizeof(name), "@%s", m->map.name);
 	int idx = resources_find_map(cg->res, name);

@@ -59,6 +59,18 @@ static bool int_arg(struct node *arg, int *out)
 	return true;
 }
 
+static bool has_bucket(const struct type *value)
+{
+	return value->kind == T_AGG && (value->agg == AGG_HIST || value->agg == AGG_LHIST);
+}
+
+/* hist/lhist keys end with the bucket, 8-byte aligned after the script's key */
+static uint32_t key_size(const struct type *key, const struct type *value)
+{
+	int size = key ? key->size : 8;
+	return has_bucket(value) ? (uint32_t)((size + 7) / 8 * 8 + 8) : (uint32_t)size;
+}
+
 int map_declare(struct cg *cg, struct node *map, const struct type *value, const struct node *call)
 {
 	bool ok;
@@ -77,13 +89,11 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 		}
 		struct map_res m = {
 			.name = name, .key = key, .multi_key = multi, .value = value, .loc = map->loc,
-			.key_size = key ? key->size : 8, .max_entries = MAP_DEFAULT_ENTRIES,
+			.key_size = key_size(key, value), .max_entries = MAP_DEFAULT_ENTRIES,
 		};
 		if (value->kind == T_AGG) {
 			m.bpf_type = BPF_MAP_TYPE_PERCPU_HASH;
 			m.value_size = agg_value_size(value->agg);
-			if (value->agg == AGG_HIST || value->agg == AGG_LHIST)
-				m.key_size += 8; /* the bucket follows the key */
 			if (value->agg == AGG_LHIST) {
 				struct node *a = call->call.args->next;
 				if (!int_arg(a, &m.lhist_min) || !int_arg(a->next, &m.lhist_max) ||
@@ -122,7 +132,7 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 	}
 	/* strings (also inside tuples) grow to the longest ever stored */
 	if (ukey && ukey != m->key) {
-		m->key_size += ukey->size - m->key->size;
+		m->key_size = key_size(ukey, m->value);
 		m->key = ukey;
 	}
 	if (value && uvalue != m->value) {

@@ -484,7 +484,7 @@ static void sema_stmt(struct cg *cg, struct node *n)
 	case N_IF:
 		if (sema_expr(cg, n->cond.cond) && n->cond.cond->type->kind != T_INT)
 			sema_error(cg, &n->cond.cond->loc, "Invalid condition in if(): %s",
-				   "the condition must be an integer");
+				   type_kind_name(n->cond.cond->type));
 		sema_stmts(cg, n->cond.then);
 		if (n->cond.els)
 			sema_stmts(cg, n->cond.els);

@@ -239,6 +239,23 @@ const struct type *type_unify(const struct type *a, const struct type *b)
 	return type_equal(a, b) ? a : NULL;
 }
 
+const char *type_kind_name(const struct type *t)
+{
+	static const char *const kinds[] = {
+		[T_NONE] = "none", [T_INT] = "integer", [T_STR] = "string", [T_PTR] = "pointer",
+		[T_RECORD] = "record", [T_TUPLE] = "tuple", [T_ARRAY] = "array", [T_CTX] = "ctx",
+		[T_KSYM] = "ksym", [T_TIME] = "timestamp", [T_INET] = "inet", [T_BUF] = "buffer",
+		[T_MAC] = "mac_address", [T_CGROUP] = "cgroup_path",
+	};
+	static const char *const aggs[] = {
+		[AGG_COUNT] = "count", [AGG_SUM] = "sum", [AGG_MIN] = "min", [AGG_MAX] = "max",
+		[AGG_AVG] = "avg", [AGG_STATS] = "stats", [AGG_HIST] = "hist", [AGG_LHIST] = "lhist",
+	};
+	if (t->kind == T_STACK)
+		return t->user ? "ustack" : "kstack";
+	return t->kind == T_AGG ? aggs[t->agg] : kinds[t->kind];
+}
+
 void type_name(const struct type *t, char *buf, size_t len)
 {
 	switch (t->kind) {

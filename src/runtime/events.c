@@ -176,7 +176,8 @@ int events_handle(void *ctx, void *data, size_t size)
 {
 	struct events *ev = ctx;
 	const struct event_hdr *hdr = data;
-	if (size < sizeof(*hdr))
+	/* like bpftrace, nothing after exit() is printed (END's records come later) */
+	if (size < sizeof(*hdr) || ev->exiting)
 		return 0;
 	switch (hdr->kind) {
 	case EV_PRINTF:

@@ -12,7 +12,7 @@ struct events {
 	const struct resources *res;
 	const int *map_fds; /* the kernel maps of res->maps */
 	FILE *out;
-	bool exiting; /* an exit record arrived */
+	bool exiting; /* an exit record arrived: drop the records after it */
 };
 
 /* ring_buffer_sample_fn: ctx is a struct events. */
