@@ -83,6 +83,8 @@ struct func {
 	bool is_agg; /* only valid as @map = f(...) */
 };
 const struct func *func_find(const char *name);
+/* funcs_values.c: strftime, ntop, buf, ...; ends with a NULL name */
+extern const struct func value_funcs[];
 /* Whether plain integers used as addresses point into user space here. */
 bool user_space_probe(const struct cg *cg);
 
@@ -97,6 +99,10 @@ void emit_value_to(struct cg *cg, struct node *n, const struct type *t, int base
 void emit_addr(struct cg *cg, int reg, int base, int off);
 /* Read size bytes (a string: up to NUL) from the address in ptr to base+off. */
 void emit_probe_read(struct cg *cg, int base, int off, int size, int ptr, bool user, bool string);
+/* Like emit_probe_read, of as many bytes as the vreg size holds (bounded by the caller). */
+void emit_probe_read_n(struct cg *cg, int base, int off, int size, int ptr, bool user);
+/* 1 when strings l and r are equal (!equal: differ) in their first limit bytes, else 0. */
+int emit_string_equal(struct cg *cg, struct node *l, struct node *r, int limit, bool equal);
 /* a = a OP b on 64-bit integers (comparisons give 0/1 in a new vreg); returns the result's vreg. */
 int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed);
 /* target OP= x for an integer variable or map; returns a vreg with the new value. */

@@ -1,6 +1,7 @@
 /* IR emission for expressions and statements. Scalars (integers, pointers)
  * live in virtual registers; strings, tuples and records are written to
  * memory (a stack slot or a ring-buffer record) by emit_expr_to. */
+#include <limits.h>
 #include <string.h>
 
 #include "codegen/cg.h"
@@ -73,7 +74,7 @@ static void emit_narrow(struct cg *cg, int v, const struct type *t)
 }
 
 /* Read size bytes of kernel or user memory at the address in ptr into base+off. */
-void emit_probe_read(struct cg *cg, int base, int off, int size, int ptr, bool user, bool string)
+static void probe_read_call(struct cg *cg, int base, int off, int ptr, bool user, bool string)
 {
 	static const int helpers[2][2] = {
 		{ BPF_FUNC_probe_read_kernel, BPF_FUNC_probe_read_kernel_str },
@@ -81,8 +82,19 @@ void emit_probe_read(struct cg *cg, int base, int off, int size, int ptr, bool u
 	};
 	ir_mov(cg->ir, R3, ptr);
 	emit_addr(cg, R1, base, off);
-	ir_movi(cg->ir, R2, size);
 	ir_call(cg->ir, helpers[user][string]);
+}
+
+void emit_probe_read(struct cg *cg, int base, int off, int size, int ptr, bool user, bool string)
+{
+	ir_movi(cg->ir, R2, size);
+	probe_read_call(cg, base, off, ptr, user, string);
+}
+
+void emit_probe_read_n(struct cg *cg, int base, int off, int size, int ptr, bool user)
+{
+	ir_mov(cg->ir, R2, size);
+	probe_read_call(cg, base, off, ptr, user, false);
 }
 
 /* ---- the control map and the ring buffer ---- */
@@ -159,12 +171,16 @@ static bool is_args(const struct node *n)
 	return n->kind == N_BUILTIN && !strcmp(n->ident.name, "args");
 }
 
-/* Compare the string at base+off (size bytes) with the literal lit; result 1/0. */
-static int emit_strcmp_literal(struct cg *cg, int base, int off, int size, const struct node *lit, bool equal)
+/* Compare the string at base+off (size bytes) with the literal lit, at most
+ * limit bytes of it; result 1/0. */
+static int emit_strcmp_literal(struct cg *cg, int base, int off, int size, const struct node *lit, int limit,
+			       bool equal)
 {
 	struct ir *ir = cg->ir;
 	int r = ir_vreg(ir), c = ir_vreg(ir), differ = ir_label_new(ir), done = ir_label_new(ir);
 	int n = lit->str.len + 1;
+	if (n > limit)
+		n = limit;
 	if (n > size + 1)
 		n = size + 1; /* the literal is longer than the string can be */
 	for (int i = 0; i < n; i++) {
@@ -184,13 +200,13 @@ static int emit_strcmp_literal(struct cg *cg, int base, int off, int size, const
 	return r;
 }
 
-/* Compare two strings in memory byte by byte up to the first NUL. */
-static int emit_strcmp(struct cg *cg, int a_off, int b_off, int size, bool equal)
+/* Compare two strings in memory byte by byte up to the first NUL or limit. */
+static int emit_strcmp(struct cg *cg, int a_off, int b_off, int size, int limit, bool equal)
 {
 	struct ir *ir = cg->ir;
 	int r = ir_vreg(ir), a = ir_vreg(ir), b = ir_vreg(ir);
 	int differ = ir_label_new(ir), same = ir_label_new(ir), done = ir_label_new(ir);
-	for (int i = 0; i < size; i++) {
+	for (int i = 0; i < size && i < limit; i++) {
 		ir_load(ir, 1, a, FP, a_off + i);
 		ir_load(ir, 1, b, FP, b_off + i);
 		ir_jump(ir, BPF_JNE, a, b, 0, differ);
@@ -205,17 +221,15 @@ static int emit_strcmp(struct cg *cg, int a_off, int b_off, int size, bool equal
 	return r;
 }
 
-static int emit_string_compare(struct cg *cg, struct node *n)
+int emit_string_equal(struct cg *cg, struct node *l, struct node *r, int limit, bool equal)
 {
-	struct node *l = n->binop.left, *r = n->binop.right;
-	bool equal = n->binop.op == OP_EQ;
 	int mark = frame_mark(&cg->frame);
 	int v;
 	if (r->kind == N_STR || l->kind == N_STR) {
 		struct node *other = r->kind == N_STR ? l : r, *lit = r->kind == N_STR ? r : l;
 		int off = frame_alloc(&cg->frame, other->type->size);
 		emit_expr_to(cg, other, FP, off);
-		v = emit_strcmp_literal(cg, FP, off, other->type->size, lit, equal);
+		v = emit_strcmp_literal(cg, FP, off, other->type->size, lit, limit, equal);
 	} else {
 		int size = l->type->size > r->type->size ? l->type->size : r->type->size;
 		int a = frame_alloc(&cg->frame, size), b = frame_alloc(&cg->frame, size);
@@ -223,7 +237,7 @@ static int emit_string_compare(struct cg *cg, struct node *n)
 		emit_zero(cg, FP, b, size);
 		emit_expr_to(cg, l, FP, a);
 		emit_expr_to(cg, r, FP, b);
-		v = emit_strcmp(cg, a, b, size, equal);
+		v = emit_strcmp(cg, a, b, size, limit, equal);
 	}
 	frame_release(&cg->frame, mark);
 	return v;
@@ -324,7 +338,7 @@ static int emit_binop(struct cg *cg, struct node *n)
 	if (op == OP_LAND || op == OP_LOR)
 		return emit_logical(cg, n);
 	if (n->binop.left->type->kind == T_STR)
-		return emit_string_compare(cg, n);
+		return emit_string_equal(cg, n->binop.left, n->binop.right, INT_MAX, n->binop.op == OP_EQ);
 	int a = emit_expr(cg, n->binop.left);
 	int b = emit_expr(cg, n->binop.right);
 	bool is_signed = n->binop.left->type->is_signed && n->binop.right->type->is_signed;
@@ -402,23 +416,39 @@ static int emit_ternary(struct cg *cg, struct node *n)
 
 /* Where a field's bytes are: in the probe context (args->f), or in the
  * memory of a scratch variable holding a tuple. Returns false otherwise. */
+static struct node *member_base(const struct node *n)
+{
+	return n->kind == N_FIELD ? n->field.base : n->index.base;
+}
+
+/* Offset of member n (a field, or an element at a constant index) in its base's value. */
+static int member_offset(const struct node *n)
+{
+	if (n->kind == N_INDEX)
+		return (int)n->index.index->integer.value * n->type->size;
+	const struct type *bt = n->field.base->type;
+	return type_field(bt->kind == T_PTR ? bt->to : bt, n->field.name)->offset;
+}
+
+/* Where member n lies in BPF memory (the context or the stack) without a
+ * pointer in between; false when it must be read through one. */
 static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 {
-	struct node *b = n->field.base;
-	const struct type *rec = b->type->kind == T_PTR ? b->type->to : b->type;
-	const struct field *f = type_field(rec, n->field.name);
+	struct node *b = member_base(n);
+	if (n->kind == N_INDEX && (b->type->kind == T_PTR || n->index.index->kind != N_INT))
+		return false;
 	if (is_args(b)) {
 		*base = cg->ctx;
-		*off = f->offset;
+		*off = member_offset(n);
 		return true;
 	}
 	if (b->kind == N_VAR && b->type->kind != T_PTR) {
 		*base = FP;
-		*off = var_find(cg, b->ident.name)->slot + f->offset;
+		*off = var_find(cg, b->ident.name)->slot + member_offset(n);
 		return true;
 	}
-	if (b->kind == N_FIELD && b->type->kind != T_PTR && field_place(cg, b, base, off)) {
-		*off += f->offset;
+	if ((b->kind == N_FIELD || b->kind == N_INDEX) && b->type->kind != T_PTR && field_place(cg, b, base, off)) {
+		*off += member_offset(n);
 		return true;
 	}
 	return false;
@@ -454,7 +484,7 @@ static int emit_member(struct cg *cg, struct node *n)
 {
 	int base, off, v = ir_vreg(cg->ir), addr;
 	bool user;
-	if (n->kind == N_FIELD && field_place(cg, n, &base, &off)) {
+	if (field_place(cg, n, &base, &off)) {
 		emit_load_int(cg, v, base, off, n->type);
 		return v;
 	}
@@ -465,12 +495,11 @@ static int emit_member(struct cg *cg, struct node *n)
 		emit_load_int(cg, v, FP, slot, n->type);
 		return v;
 	}
-	/* a tuple produced by an expression: materialise it, then load */
+	/* a tuple or array produced by an expression: materialise it, then load */
 	int mark = frame_mark(&cg->frame);
-	int slot = frame_alloc(&cg->frame, n->field.base->type->size);
-	emit_expr_to(cg, n->field.base, FP, slot);
-	const struct field *f = type_field(n->field.base->type, n->field.name);
-	emit_load_int(cg, v, FP, slot + f->offset, n->type);
+	int slot = frame_alloc(&cg->frame, member_base(n)->type->size);
+	emit_expr_to(cg, member_base(n), FP, slot);
+	emit_load_int(cg, v, FP, slot + member_offset(n), n->type);
 	frame_release(&cg->frame, mark);
 	return v;
 }
@@ -537,7 +566,8 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 			emit_value_to(cg, e, t->fields[i].type, base, off + t->fields[i].offset);
 		break;
 	}
-	case N_FIELD: {
+	case N_FIELD:
+	case N_INDEX: {
 		int fbase, foff, addr;
 		bool user;
 		if (field_place(cg, n, &fbase, &foff) && fbase == cg->ctx) {
@@ -550,6 +580,11 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 			emit_copy(cg, base, off, fbase, foff, t->size);
 		} else if (member_addr(cg, n, &addr, &user)) {
 			emit_probe_read(cg, base, off, t->size, addr, user, false);
+		} else {
+			int mark = frame_mark(&cg->frame), slot = frame_alloc(&cg->frame, member_base(n)->type->size);
+			emit_expr_to(cg, member_base(n), FP, slot);
+			emit_copy(cg, base, off, FP, slot + member_offset(n), t->size);
+			frame_release(&cg->frame, mark);
 		}
 		break;
 	}

@@ -105,23 +105,27 @@ static const struct type *check_system(struct cg *cg, struct node *call)
 
 /* The record of printf, system and cat: event header, then the arguments
  * laid out as a tuple; the runtime formats them. */
-static void emit_formatted(struct cg *cg, struct node *call, enum event_kind kind)
+static void emit_format_record(struct cg *cg, const char *fmt, struct node *first, enum event_kind kind)
 {
 	struct ir *ir = cg->ir;
-	struct node *fmt = call->call.args;
 	const struct type *elems[MAX_PRINTF_ARGS];
 	int n = 0;
-	for (struct node *a = fmt->next; a; a = a->next)
+	for (struct node *a = first; a; a = a->next)
 		elems[n++] = widened(a->type);
 	const struct type *args = type_tuple(elems, n);
-	int id = resources_add_fmt(cg->res, fmt->str.bytes, args);
+	int id = resources_add_fmt(cg->res, fmt, args);
 	int skip = ir_label_new(ir);
 	int rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr) + args->size, kind, id, skip);
 	int i = 0;
-	for (struct node *a = fmt->next; a; a = a->next, i++)
+	for (struct node *a = first; a; a = a->next, i++)
 		emit_value_to(cg, a, args->fields[i].type, rec, (int)sizeof(struct event_hdr) + args->fields[i].offset);
 	emit_record_submit(cg, rec, false);
 	ir_label(ir, skip);
+}
+
+static void emit_formatted(struct cg *cg, struct node *call, enum event_kind kind)
+{
+	emit_format_record(cg, call->call.args->str.bytes, call->call.args->next, kind);
 }
 
 static void emit_printf(struct cg *cg, struct node *call) { emit_formatted(cg, call, EV_PRINTF); }
@@ -263,7 +267,7 @@ static int map_arg(struct cg *cg, struct node *call, bool element)
 {
 	struct node *m = call->call.args;
 	if (m->kind != N_MAP) {
-		sema_error(cg, &call->loc, "%s() expects a map argument", call->call.name);
+		sema_error(cg, &call->loc, "%s() expects a map to be provided", call->call.name);
 		return -1;
 	}
 	if (element)
@@ -274,12 +278,33 @@ static int map_arg(struct cg *cg, struct node *call, bool element)
 	if (idx < 0)
 		sema_error(cg, &call->loc, "Undefined map: %s", name);
 	else if (m->map.key)
-		sema_error(cg, &call->loc, "%s() expects a map without a key: %s", call->call.name, name);
+		sema_error(cg, &call->loc, "The map passed to %s() should not be indexed by a key", call->call.name);
 	return m->map.key ? -1 : idx;
+}
+
+/* print(@map[, top[, div]]), or print(value): the value on a line of its own */
+static bool prints_value(const struct node *call)
+{
+	return call->call.args->kind != N_MAP;
 }
 
 static const struct type *check_print(struct cg *cg, struct node *call)
 {
+	if (prints_value(call)) {
+		int n = 0;
+		for (struct node *a = call->call.args; a; a = a->next)
+			n++;
+		if (n > 1) {
+			sema_error(cg, &call->loc, "Non-map print() only takes 1 argument, %d found", n);
+			return NULL;
+		}
+		const struct type *t = arg_type(cg, call->call.args);
+		if (t && (t->kind == T_NONE || t->kind == T_AGG)) {
+			sema_error(cg, &call->loc, "%s", "print() can not print a value of this type");
+			return NULL;
+		}
+		return t ? &type_none : NULL;
+	}
 	if (map_arg(cg, call, false) < 0)
 		return NULL;
 	for (struct node *a = call->call.args->next; a; a = a->next) {
@@ -326,7 +351,13 @@ static void emit_map_action(struct cg *cg, struct node *call, enum event_kind ki
 	ir_label(ir, skip);
 }
 
-static void emit_print(struct cg *cg, struct node *call) { emit_map_action(cg, call, EV_PRINT); }
+static void emit_print(struct cg *cg, struct node *call)
+{
+	if (prints_value(call))
+		emit_format_record(cg, "%s\n", call->call.args, EV_PRINTF);
+	else
+		emit_map_action(cg, call, EV_PRINT);
+}
 static void emit_clear(struct cg *cg, struct node *call) { emit_map_action(cg, call, EV_CLEAR); }
 static void emit_zero_map(struct cg *cg, struct node *call) { emit_map_action(cg, call, EV_ZERO); }
 
@@ -543,5 +574,8 @@ const struct func *func_find(const char *name)
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
 		if (!strcmp(funcs[i].name, name))
 			return &funcs[i];
+	for (const struct func *f = value_funcs; f->name; f++)
+		if (!strcmp(f->name, name))
+			return f;
 	return NULL;
 }

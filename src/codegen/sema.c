@@ -201,8 +201,17 @@ static const struct type *sema_index(struct cg *cg, struct node *n)
 		return NULL;
 	}
 	if (!through_pointer(n)) {
-		sema_error(cg, &n->loc, "%s", "Indexing is supported on memory reached through a pointer only");
-		return NULL;
+		/* in BPF memory (context, stack) only constant offsets are allowed */
+		struct node *idx = n->index.index;
+		if (b->kind != T_ARRAY || idx->kind != N_INT) {
+			sema_error(cg, &n->loc, "%s", "Indexing needs a pointer, or an array and a constant index");
+			return NULL;
+		}
+		if (idx->integer.value >= (uint64_t)b->len) {
+			sema_error(cg, &n->loc, "the index %llu is out of bounds for array of size %d",
+				   (unsigned long long)idx->integer.value, b->len);
+			return NULL;
+		}
 	}
 	if (b->kind == T_PTR)
 		return b->to && b->to->kind == T_INT ? b->to : &type_u8;

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <fnmatch.h>
+#include <stdlib.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <string.h>
@@ -71,28 +73,75 @@ static void print_buf(FILE *out, const void *data)
 		fprintf(out, isprint(p[i]) ? "%c" : "\\x%02x", p[i]);
 }
 
-/* cgroup_path(): the cgroup v2 directory whose inode is the id */
+/* cgroup_path(): like bpftrace, "name:path" in every cgroup hierarchy (v2 as
+ * "unified" first, then v1 by mount directory name) holding a directory whose
+ * inode is the id; the filter is a glob over the names. */
 static uint64_t wanted_cgroup;
+static size_t mount_len;
 static char found_cgroup[4096];
 
 static int match_cgroup(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)ftw;
 	if (type == FTW_D && (uint64_t)st->st_ino == wanted_cgroup) {
-		snprintf(found_cgroup, sizeof(found_cgroup), "%s", path + strlen("/sys/fs/cgroup"));
+		snprintf(found_cgroup, sizeof(found_cgroup), "%s", path[mount_len] ? path + mount_len : "/");
 		return 1;
 	}
 	return 0;
 }
 
-static void print_cgroup(FILE *out, uint64_t id)
+struct hierarchy {
+	char name[64];
+	char dir[256];
+};
+
+static int by_name(const void *a, const void *b)
 {
+	const struct hierarchy *x = a, *y = b;
+	if (!strcmp(x->name, "unified") || !strcmp(y->name, "unified"))
+		return strcmp(x->name, "unified") ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* cgroup mounts from /proc/self/mountinfo into h (room for max); returns how many */
+static int cgroup_hierarchies(struct hierarchy *h, int max)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], dir[256], fstype[32];
+	int n = 0;
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", dir) != 1 || sscanf(sep + 3, "%31s", fstype) != 1)
+			continue;
+		bool v2 = !strcmp(fstype, "cgroup2");
+		if (!v2 && strcmp(fstype, "cgroup"))
+			continue;
+		const char *base = strrchr(dir, '/');
+		snprintf(h[n].name, sizeof(h[n].name), "%.63s", v2 ? "unified" : base ? base + 1 : dir);
+		snprintf(h[n].dir, sizeof(h[n].dir), "%s", dir);
+		n++;
+	}
+	if (f)
+		fclose(f);
+	qsort(h, n, sizeof(*h), by_name);
+	return n;
+}
+
+static void print_cgroup(FILE *out, uint64_t id, const char *filter)
+{
+	struct hierarchy h[32];
+	int n = cgroup_hierarchies(h, 32);
+	bool first = true;
 	wanted_cgroup = id;
-	found_cgroup[0] = 0;
-	if (nftw("/sys/fs/cgroup", match_cgroup, 16, FTW_PHYS) == 1)
-		fputs(*found_cgroup ? found_cgroup : "/", out);
-	else
-		fprintf(out, "%" PRIu64, id);
+	for (int i = 0; i < n; i++) {
+		if (filter && fnmatch(filter, h[i].name, 0))
+			continue;
+		mount_len = strlen(h[i].dir);
+		if (nftw(h[i].dir, match_cgroup, 16, FTW_PHYS) == 1) {
+			fprintf(out, "%s%s:%s", first ? "" : ",", h[i].name, found_cgroup);
+			first = false;
+		}
+	}
 }
 
 void type_print_value(FILE *out, const struct type *t, const void *data)
@@ -136,7 +185,7 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 		break;
 	}
 	case T_CGROUP:
-		print_cgroup(out, load_unsigned(data, 8));
+		print_cgroup(out, load_unsigned(data, 8), t->name);
 		break;
 	case T_STACK:
 		if (print_stack)

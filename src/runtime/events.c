@@ -60,6 +60,7 @@ static void print_arg(FILE *out, const struct conversion *c, const struct type *
 		fprintf(out, spec, *(const unsigned long long *)data);
 		return;
 	case 's':
+	case 'r': /* buf() */
 		break;
 	default:
 		fputs(c->spec, out);
