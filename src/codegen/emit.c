@@ -16,31 +16,40 @@ void emit_zero(struct cg *cg, int base, int off, int size)
 		ir_storei(cg->ir, 1, base, off + i, 0);
 }
 
+/* The widest access (8, 4, 2, 1) of at most size bytes that both offsets are
+ * aligned for: the verifier rejects misaligned stack access, and strings
+ * inside tuples leave fields at odd offsets. Bases are 8-aligned. */
+static int chunk_size(int size, int a, int b)
+{
+	int chunk = 8;
+	while (chunk > size || a % chunk || b % chunk)
+		chunk /= 2;
+	return chunk;
+}
+
 void emit_copy(struct cg *cg, int dst_base, int dst_off, int src_base, int src_off, int size)
 {
 	int t = ir_vreg(cg->ir);
 	for (int i = 0; i < size;) {
-		int chunk = size - i >= 8 ? 8 : size - i >= 4 ? 4 : size - i >= 2 ? 2 : 1;
+		int chunk = chunk_size(size - i, dst_off + i, src_off + i);
 		ir_load(cg->ir, chunk, t, src_base, src_off + i);
 		ir_store(cg->ir, chunk, dst_base, dst_off + i, t);
 		i += chunk;
 	}
 }
 
-/* Store literal bytes (zero padded to size) at base+off, four at a time. */
+/* Store literal bytes (zero padded to size) at base+off, four at a time
+ * where aligned. */
 static void emit_store_bytes(struct cg *cg, int base, int off, const char *bytes, int len, int size)
 {
-	for (int i = 0; i < size; i += 4) {
+	for (int i = 0; i < size;) {
+		int n = size - i >= 4 && (off + i) % 4 == 0 ? 4 : 1;
 		uint32_t w = 0;
-		int n = size - i < 4 ? size - i : 4;
 		for (int k = 0; k < n; k++)
 			if (i + k < len)
 				w |= (uint32_t)(unsigned char)bytes[i + k] << (8 * k);
-		if (n == 4)
-			ir_storei(cg->ir, 4, base, off + i, (int32_t)w);
-		else
-			for (int k = 0; k < n; k++)
-				ir_storei(cg->ir, 1, base, off + i + k, (int32_t)((w >> (8 * k)) & 0xff));
+		ir_storei(cg->ir, n, base, off + i, (int32_t)w);
+		i += n;
 	}
 }
 
