@@ -32,12 +32,14 @@ struct cg {
 	struct var *vars;
 	int nvars;
 
-	/* emission */
+	/* emission: the state of the function being emitted */
 	struct ir *ir;
 	struct frame frame;
 	int ctx;                    /* vreg holding the context pointer */
 	int exit_label;             /* jump here to return 0 */
 	int loop_break, loop_continue; /* labels of the innermost loop, or -1 */
+	struct ir_func *subprogs;   /* callbacks emitted so far: function 1, 2, ... */
+	int nsubprogs;
 };
 
 /* ---- structs.c ---- */
