@@ -148,17 +148,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	cg->loop_break = cg->loop_continue = -1;
 	ir_mov(ir, cg->ctx, R1);
 
-	/* variables start as zero, as in bpftrace */
-	for (int i = 0; i < cg->nvars; i++) {
-		struct var *v = &cg->vars[i];
-		if (type_is_scalar(v->type)) {
-			v->vreg = ir_vreg(ir);
-			ir_movi(ir, v->vreg, 0);
-		} else {
-			v->slot = frame_alloc(&cg->frame, v->type->size);
-			emit_zero(cg, FP, v->slot, v->type->size);
-		}
-	}
+	emit_vars_init(cg, NULL);
 	struct node *pred = p->probe->probe.pred;
 	if (pred) {
 		ir_note(ir, "predicate");

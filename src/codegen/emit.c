@@ -422,8 +422,9 @@ static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 		return true;
 	}
 	if (b->kind == N_VAR && b->type->kind != T_PTR) {
-		*base = FP;
-		*off = var_find(cg, b->ident.name)->slot + f->offset;
+		const struct var *v = var_find(cg, b->ident.name);
+		*base = v->base;
+		*off = v->slot + f->offset;
 		return true;
 	}
 	if (b->kind == N_FIELD && b->type->kind != T_PTR && field_place(cg, b, base, off)) {
@@ -537,9 +538,11 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 	case N_CALL:
 		func_find(n->call.name)->emit_to(cg, n, base, off);
 		break;
-	case N_VAR:
-		emit_copy(cg, base, off, FP, var_find(cg, n->ident.name)->slot, t->size);
+	case N_VAR: {
+		const struct var *v = var_find(cg, n->ident.name);
+		emit_copy(cg, base, off, v->base, v->slot, t->size);
 		break;
+	}
 	case N_TUPLE: {
 		int i = 0;
 		for (struct node *e = n->tuple.elems; e; e = e->next, i++)
@@ -602,8 +605,8 @@ static void emit_var_assign(struct cg *cg, struct node *n)
 		return;
 	}
 	if (value->type->size < v->type->size)
-		emit_zero(cg, FP, v->slot, v->type->size);
-	emit_expr_to(cg, value, FP, v->slot);
+		emit_zero(cg, v->base, v->slot, v->type->size);
+	emit_expr_to(cg, value, v->base, v->slot);
 }
 
 static void emit_if(struct cg *cg, struct node *n)
@@ -666,6 +669,9 @@ static void emit_stmt(struct cg *cg, struct node *n)
 	case N_WHILE:
 		emit_while(cg, n);
 		break;
+	case N_FOR:
+		emit_for(cg, n);
+		break;
 	case N_UNROLL:
 		for (uint64_t i = 0; i < n->loop.cond->integer.value; i++)
 			emit_stmts(cg, n->loop.body);
@@ -689,4 +695,21 @@ void emit_stmts(struct cg *cg, struct node *stmts)
 {
 	for (struct node *s = stmts; s; s = s->next)
 		emit_stmt(cg, s);
+}
+
+void emit_vars_init(struct cg *cg, const struct node *scope)
+{
+	for (int i = 0; i < cg->nvars; i++) {
+		struct var *v = &cg->vars[i];
+		if (v->scope != scope)
+			continue;
+		if (type_is_scalar(v->type)) {
+			v->vreg = ir_vreg(cg->ir);
+			ir_movi(cg->ir, v->vreg, 0);
+		} else {
+			v->base = FP;
+			v->slot = frame_alloc(&cg->frame, v->type->size);
+			emit_zero(cg, FP, v->slot, v->type->size);
+		}
+	}
 }
