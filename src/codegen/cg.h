@@ -16,8 +16,11 @@
 struct var {
 	char *name;
 	const struct type *type;
+	const struct node *scope; /* the for loop whose body declares it, or NULL */
 	int vreg;  /* scalar values */
-	int slot;  /* memory values: r10 offset */
+	/* memory values live at base + slot: base is FP, or in a callback the
+	 * vreg pointing at the frame of the main function that owns them */
+	int base, slot;
 };
 
 struct cg {
@@ -28,16 +31,19 @@ struct cg {
 	bool quiet;                 /* first sema pass: learn map types, report nothing */
 	bool unsafe;                /* --unsafe: system(), signal() allowed */
 	int loop_depth;             /* sema: while loops around the current statement */
+	const struct node *in_for;  /* the for loop whose body is being analysed or emitted */
 
 	struct var *vars;
 	int nvars;
 
-	/* emission */
+	/* emission: the state of the function being emitted */
 	struct ir *ir;
 	struct frame frame;
 	int ctx;                    /* vreg holding the context pointer */
 	int exit_label;             /* jump here to return 0 */
 	int loop_break, loop_continue; /* labels of the innermost loop, or -1 */
+	struct ir_func *subprogs;   /* callbacks emitted so far: function 1, 2, ... */
+	int nsubprogs;
 };
 
 /* ---- structs.c ---- */
@@ -57,6 +63,8 @@ void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
 const struct type *sema_expr(struct cg *cg, struct node *n);
 void sema_stmts(struct cg *cg, struct node *stmts);
 struct var *var_find(struct cg *cg, const char *name);
+/* A new variable, in the scope of the for loop being analysed (if any). */
+struct var *var_define(struct cg *cg, const char *name, const struct type *t);
 const struct type *sema_update_target(struct cg *cg, struct node *target, const char *op, const struct loc *loc);
 
 /* ---- builtins.c: identifiers like pid, comm, args ---- */
@@ -88,6 +96,10 @@ extern const struct func value_funcs[];
 /* Whether plain integers used as addresses point into user space here. */
 bool user_space_probe(const struct cg *cg);
 
+/* ---- foreach.c: for ($kv : @map) { ... } ---- */
+void sema_for(struct cg *cg, struct node *n);
+void emit_for(struct cg *cg, struct node *n);
+
 /* ---- emit.c ---- */
 /* A value of a scalar type (int, pointer) in a fresh vreg. */
 int emit_expr(struct cg *cg, struct node *n);
@@ -112,6 +124,9 @@ void emit_zero(struct cg *cg, int base, int off, int size);
 /* Copy size bytes from src_base+src_off to dst_base+dst_off (both readable BPF memory). */
 void emit_copy(struct cg *cg, int dst_base, int dst_off, int src_base, int src_off, int size);
 void emit_stmts(struct cg *cg, struct node *stmts);
+/* Give the variables declared in scope (NULL: the probe) a register or a
+ * frame slot, holding zero, as bpftrace starts them. */
+void emit_vars_init(struct cg *cg, const struct node *scope);
 /* dst = value loaded from ptr with the given integer type (sign-extended) */
 void emit_load_int(struct cg *cg, int dst, int ptr, int off, const struct type *t);
 /* A pointer to the struct control (NULL only in theory: check it). */

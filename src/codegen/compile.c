@@ -98,9 +98,50 @@ static void sema_prog(struct cg *cg, struct prog *p)
 	sema_stmts(cg, p->probe->probe.body);
 }
 
+/* The verifier rounds every frame up to 32 bytes and adds a callback's
+ * frame to its caller's. */
+static int frame_size(const struct frame *f)
+{
+	return (f->high + 31) & ~31;
+}
+
+/* Lower main and the callbacks after it, in function number order. */
+static int lower_prog(struct cg *cg, struct prog *p)
+{
+	p->nfuncs = 1 + cg->nsubprogs;
+	p->funcs = calloc(p->nfuncs, sizeof(*p->funcs));
+	if (!p->funcs)
+		abort();
+	p->funcs[0] = (struct ir_func){ .frame = cg->frame };
+	p->funcs[0].ir = *cg->ir;
+	for (int i = 0; i < cg->nsubprogs; i++)
+		p->funcs[1 + i] = cg->subprogs[i];
+	free(cg->subprogs);
+	cg->subprogs = NULL;
+
+	int rc = 0, deepest = 0;
+	for (int i = 0; i < p->nfuncs; i++) {
+		struct ir_func *f = &p->funcs[i];
+		/* spill slots go below everything statements used */
+		f->frame.used = f->frame.high;
+		rc |= ir_lower(&f->ir, &f->frame, &p->code);
+		if (i && frame_size(&f->frame) > deepest)
+			deepest = frame_size(&f->frame);
+	}
+	prog_code_link(&p->code);
+	p->stack_size = p->nfuncs > 1 ? frame_size(&p->funcs[0].frame) + deepest : p->funcs[0].frame.high;
+	if (rc || p->stack_size > BPF_STACK_LIMIT) {
+		diag_error(&p->probe->loc, "The program for %s needs %d bytes of stack, more than the %d BPF allows",
+			   p->name, p->stack_size, BPF_STACK_LIMIT);
+		return -1;
+	}
+	return 0;
+}
+
 static int emit_prog(struct cg *cg, struct prog *p)
 {
-	struct ir *ir = &p->ir;
+	struct ir main_ir;
+	struct ir *ir = &main_ir;
 	ir_init(ir);
 	cg->ir = ir;
 	cg->ctx = ir_vreg(ir);
@@ -108,17 +149,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	cg->loop_break = cg->loop_continue = -1;
 	ir_mov(ir, cg->ctx, R1);
 
-	/* variables start as zero, as in bpftrace */
-	for (int i = 0; i < cg->nvars; i++) {
-		struct var *v = &cg->vars[i];
-		if (type_is_scalar(v->type)) {
-			v->vreg = ir_vreg(ir);
-			ir_movi(ir, v->vreg, 0);
-		} else {
-			v->slot = frame_alloc(&cg->frame, v->type->size);
-			emit_zero(cg, FP, v->slot, v->type->size);
-		}
-	}
+	emit_vars_init(cg, NULL);
 	struct node *pred = p->probe->probe.pred;
 	if (pred) {
 		ir_note(ir, "predicate");
@@ -130,15 +161,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	ir_emit(ir, EXIT_INSN(), 0, 0);
 
 	ir_prune_unreachable(ir);
-	/* spill slots go below everything statements used */
-	cg->frame.used = cg->frame.high;
-	if (ir_lower(ir, &cg->frame, &p->code)) {
-		diag_error(&p->probe->loc, "The program for %s needs %d bytes of stack, more than the %d BPF allows",
-			   p->name, cg->frame.high, BPF_STACK_LIMIT);
-		return -1;
-	}
-	p->stack_size = cg->frame.high;
-	return 0;
+	return lower_prog(cg, p);
 }
 
 int compile(const struct node *ast, const struct compile_opts *opts, struct compiled *c)
@@ -183,7 +206,9 @@ void compiled_free(struct compiled *c)
 		struct prog *p = &c->progs[i];
 		free(p->name);
 		strlist_free(&p->targets);
-		ir_free(&p->ir);
+		for (int f = 0; f < p->nfuncs; f++)
+			ir_free(&p->funcs[f].ir);
+		free(p->funcs);
 		prog_code_free(&p->code);
 	}
 	free(c->progs);
@@ -198,6 +223,6 @@ void compiled_print(const struct compiled *c, FILE *out)
 		const struct prog *p = &c->progs[i];
 		fprintf(out, "%s%s (%d instructions, %d bytes of stack)\n", i ? "\n" : "", p->name, p->code.len,
 			p->stack_size);
-		disasm_print(out, p->code.insns, p->code.len, p->code.notes);
+		disasm_print(out, &p->code);
 	}
 }

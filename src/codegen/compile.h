@@ -21,9 +21,10 @@ struct prog {
 	enum bpf_prog_type prog_type;
 	struct strlist targets;          /* where to attach this program */
 	bool reports;                    /* the first program of its probe: reports errors */
-	struct ir ir;                    /* kept for listings (-d) */
+	struct ir_func *funcs;           /* main, then callbacks; kept for listings (-d) */
+	int nfuncs;
 	struct prog_code code;
-	int stack_size;
+	int stack_size;                  /* main's frame and the deepest callback's */
 };
 
 struct compiled {

@@ -109,7 +109,8 @@ static int atomic(const struct bpf_insn *in, char *buf, size_t len)
 	return -1;
 }
 
-/* dst = imm64 over two slots; map loads name the map index the IR put in imm. */
+/* dst = imm64 over two slots; map loads name the map index the IR put in imm,
+ * function loads their target relative to the next instruction, as calls do. */
 static int ld_imm64(const struct bpf_insn *in, char *buf, size_t len)
 {
 	uint64_t imm = (uint32_t)in[0].imm | (uint64_t)(uint32_t)in[1].imm << 32;
@@ -118,6 +119,8 @@ static int ld_imm64(const struct bpf_insn *in, char *buf, size_t len)
 		return snprintf(buf, len, "r%d = map[%d] ll", in->dst_reg, in->imm);
 	case BPF_PSEUDO_MAP_VALUE:
 		return snprintf(buf, len, "r%d = map[%d][0]+%d ll", in->dst_reg, in->imm, in[1].imm);
+	case BPF_PSEUDO_FUNC:
+		return snprintf(buf, len, "r%d = func pc%+d ll", in->dst_reg, in->imm);
 	case 0:
 		return snprintf(buf, len, "r%d = 0x%llx ll", in->dst_reg, (unsigned long long)imm);
 	}
@@ -163,10 +166,16 @@ int disasm_insn(const struct bpf_insn *in, char *buf, size_t len)
 	return in->code == BPF_LD_IMM64 ? 2 : 1;
 }
 
-void disasm_print(FILE *out, const struct bpf_insn *insns, int n, const char *const *notes)
+void disasm_print(FILE *out, const struct prog_code *code)
 {
+	const struct bpf_insn *insns = code->insns;
+	const char *const *notes = code->notes;
+	int n = code->len, func = 1;
 	char line[128];
 	for (int i = 0; i < n;) {
+		/* the verifier's name for a subprogram, as in its log */
+		if (func < code->nfuncs && code->funcs[func] == i)
+			fprintf(out, "func#%d:\n", func++);
 		if (notes && notes[i])
 			fprintf(out, "; %s\n", notes[i]);
 		/* a truncated program must not make us read past its end */

@@ -7,10 +7,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "codegen/ir.h"
+
 /* One instruction into buf; returns how many slots it used (2 for ld_imm64). */
 int disasm_insn(const struct bpf_insn *insn, char *buf, size_t len);
-/* Print insns[0..n) as "  INDEX: TEXT" lines; notes[i] (when notes and it
- * are not NULL) is printed as "; NOTE" before instruction i. */
-void disasm_print(FILE *out, const struct bpf_insn *insns, int n, const char *const *notes);
+/* Print a program as "  INDEX: TEXT" lines; notes[i] (when notes and it
+ * are not NULL) is printed as "; NOTE" before instruction i, and a line
+ * "func#N:" before the first instruction of each subprogram. */
+void disasm_print(FILE *out, const struct prog_code *code);
 
 #endif

@@ -17,31 +17,40 @@ void emit_zero(struct cg *cg, int base, int off, int size)
 		ir_storei(cg->ir, 1, base, off + i, 0);
 }
 
+/* The widest access (8, 4, 2, 1) of at most size bytes that both offsets are
+ * aligned for: the verifier rejects misaligned stack access, and strings
+ * inside tuples leave fields at odd offsets. Bases are 8-aligned. */
+static int chunk_size(int size, int a, int b)
+{
+	int chunk = 8;
+	while (chunk > size || a % chunk || b % chunk)
+		chunk /= 2;
+	return chunk;
+}
+
 void emit_copy(struct cg *cg, int dst_base, int dst_off, int src_base, int src_off, int size)
 {
 	int t = ir_vreg(cg->ir);
 	for (int i = 0; i < size;) {
-		int chunk = size - i >= 8 ? 8 : size - i >= 4 ? 4 : size - i >= 2 ? 2 : 1;
+		int chunk = chunk_size(size - i, dst_off + i, src_off + i);
 		ir_load(cg->ir, chunk, t, src_base, src_off + i);
 		ir_store(cg->ir, chunk, dst_base, dst_off + i, t);
 		i += chunk;
 	}
 }
 
-/* Store literal bytes (zero padded to size) at base+off, four at a time. */
+/* Store literal bytes (zero padded to size) at base+off, four at a time
+ * where aligned. */
 static void emit_store_bytes(struct cg *cg, int base, int off, const char *bytes, int len, int size)
 {
-	for (int i = 0; i < size; i += 4) {
+	for (int i = 0; i < size;) {
+		int n = size - i >= 4 && (off + i) % 4 == 0 ? 4 : 1;
 		uint32_t w = 0;
-		int n = size - i < 4 ? size - i : 4;
 		for (int k = 0; k < n; k++)
 			if (i + k < len)
 				w |= (uint32_t)(unsigned char)bytes[i + k] << (8 * k);
-		if (n == 4)
-			ir_storei(cg->ir, 4, base, off + i, (int32_t)w);
-		else
-			for (int k = 0; k < n; k++)
-				ir_storei(cg->ir, 1, base, off + i + k, (int32_t)((w >> (8 * k)) & 0xff));
+		ir_storei(cg->ir, n, base, off + i, (int32_t)w);
+		i += n;
 	}
 }
 
@@ -443,8 +452,9 @@ static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 		return true;
 	}
 	if (b->kind == N_VAR && b->type->kind != T_PTR) {
-		*base = FP;
-		*off = var_find(cg, b->ident.name)->slot + member_offset(n);
+		const struct var *v = var_find(cg, b->ident.name);
+		*base = v->base;
+		*off = v->slot + member_offset(n);
 		return true;
 	}
 	if ((b->kind == N_FIELD || b->kind == N_INDEX) && b->type->kind != T_PTR && field_place(cg, b, base, off)) {
@@ -557,9 +567,11 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 	case N_CALL:
 		func_find(n->call.name)->emit_to(cg, n, base, off);
 		break;
-	case N_VAR:
-		emit_copy(cg, base, off, FP, var_find(cg, n->ident.name)->slot, t->size);
+	case N_VAR: {
+		const struct var *v = var_find(cg, n->ident.name);
+		emit_copy(cg, base, off, v->base, v->slot, t->size);
 		break;
+	}
 	case N_TUPLE: {
 		int i = 0;
 		for (struct node *e = n->tuple.elems; e; e = e->next, i++)
@@ -628,8 +640,8 @@ static void emit_var_assign(struct cg *cg, struct node *n)
 		return;
 	}
 	if (value->type->size < v->type->size)
-		emit_zero(cg, FP, v->slot, v->type->size);
-	emit_expr_to(cg, value, FP, v->slot);
+		emit_zero(cg, v->base, v->slot, v->type->size);
+	emit_expr_to(cg, value, v->base, v->slot);
 }
 
 static void emit_if(struct cg *cg, struct node *n)
@@ -692,6 +704,9 @@ static void emit_stmt(struct cg *cg, struct node *n)
 	case N_WHILE:
 		emit_while(cg, n);
 		break;
+	case N_FOR:
+		emit_for(cg, n);
+		break;
 	case N_UNROLL:
 		for (uint64_t i = 0; i < n->loop.cond->integer.value; i++)
 			emit_stmts(cg, n->loop.body);
@@ -715,4 +730,21 @@ void emit_stmts(struct cg *cg, struct node *stmts)
 {
 	for (struct node *s = stmts; s; s = s->next)
 		emit_stmt(cg, s);
+}
+
+void emit_vars_init(struct cg *cg, const struct node *scope)
+{
+	for (int i = 0; i < cg->nvars; i++) {
+		struct var *v = &cg->vars[i];
+		if (v->scope != scope)
+			continue;
+		if (type_is_scalar(v->type)) {
+			v->vreg = ir_vreg(cg->ir);
+			ir_movi(cg->ir, v->vreg, 0);
+		} else {
+			v->base = FP;
+			v->slot = frame_alloc(&cg->frame, v->type->size);
+			emit_zero(cg, FP, v->slot, v->type->size);
+		}
+	}
 }

@@ -77,6 +77,13 @@ void ir_map(struct ir *ir, int dst, int map_index)
 	i->imm64 = map_index;
 }
 
+void ir_func(struct ir *ir, int dst, int func_index)
+{
+	struct ir_insn *i = append(ir, IR_FUNC);
+	i->dst = dst;
+	i->imm64 = func_index;
+}
+
 void ir_note(struct ir *ir, const char *fmt, ...)
 {
 	char *text;

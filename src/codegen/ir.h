@@ -1,7 +1,10 @@
 /* A linear IR between the AST and BPF: BPF instructions whose register
  * operands may be virtual (>= VREG_BASE), plus labels, jumps to labels and
- * map loads by map index. lower.c turns it into struct bpf_insn[]:
- * register allocation (with spilling), label resolution, map references.
+ * map loads by map index. One struct ir is one BPF function: a program is
+ * its main function followed by subprograms (map iteration callbacks),
+ * each lowered on its own (own registers, own frame), then linked.
+ * lower.c turns it into struct bpf_insn[]: register allocation (with
+ * spilling), label resolution, map and function references.
  *
  * Physical registers appear in the IR only for what the BPF calling
  * convention fixes: r0 (helper result, program return), r1-r5 (helper
@@ -13,6 +16,7 @@
 #include <linux/bpf.h>
 #include <stdint.h>
 
+#include "codegen/frame.h"
 #include "codegen/insn.h"
 
 #define VREG_BASE 16
@@ -23,6 +27,7 @@ enum ir_kind {
 	IR_JUMP,   /* a conditional or unconditional jump to label */
 	IR_IMM64,  /* dst = imm64 (two-slot ld_imm64) */
 	IR_MAP,    /* dst = address of map number imm64 (ld_imm64 pseudo map fd) */
+	IR_FUNC,   /* dst = address of function number imm64 (ld_imm64 pseudo func), for callbacks */
 	IR_NOTE,   /* no code: a comment naming the source construct that follows */
 };
 
@@ -54,6 +59,7 @@ void ir_label(struct ir *ir, int label);
 void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label);
 void ir_imm64(struct ir *ir, int dst, uint64_t value);
 void ir_map(struct ir *ir, int dst, int map_index);
+void ir_func(struct ir *ir, int dst, int func_index);
 void ir_note(struct ir *ir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Shorthands for the common cases. */
@@ -68,10 +74,22 @@ void ir_call(struct ir *ir, int helper);
 /* BPF size code (BPF_B/H/W/DW) for a byte size 1/2/4/8 */
 uint8_t bpf_size(int bytes);
 
+/* One BPF function being built: its code and its stack frame. */
+struct ir_func {
+	struct ir ir;
+	struct frame frame;
+};
+
 /* The result of lowering: instructions plus where maps are referenced. */
 struct map_ref {
 	int insn; /* index of the ld_imm64 instruction */
 	int map;  /* map index in the resources */
+};
+
+/* Where a function's address is loaded (resolved by prog_code_link). */
+struct func_ref {
+	int insn; /* index of the ld_imm64 instruction */
+	int func; /* function number: the order in which functions were lowered */
 };
 
 struct prog_code {
@@ -79,14 +97,20 @@ struct prog_code {
 	int len;
 	struct map_ref *refs;
 	int nrefs;
+	struct func_ref *func_refs;
+	int nfunc_refs;
+	int *funcs; /* where each function starts; funcs[0] is the entry, 0 */
+	int nfuncs;
 	/* For listings: for each instruction index, a note to print before it (or NULL). */
 	const char **notes;
 };
 
-struct frame;
-/* Lower ir to BPF. Spill slots come from frame. Returns 0, or -1 when the
- * frame exceeds the BPF stack (the caller reports it). */
+/* Lower ir, one function, to BPF appended to out (zeroed before the first
+ * function). Spill slots come from frame. Returns 0, or -1 when the frame
+ * exceeds the BPF stack (the caller reports it). */
 int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *out);
+/* Once every function is lowered: point each IR_FUNC load at its function. */
+void prog_code_link(struct prog_code *code);
 void prog_code_free(struct prog_code *code);
 
 #endif

@@ -1,7 +1,9 @@
 /* Lowering IR to BPF in three steps: register allocation (linear scan over
  * live intervals; r6-r8 hold values, the rest spill to frame slots), then
  * emission with spill code, then label resolution. Map references are
- * recorded so the loader can patch in map fds. */
+ * recorded so the loader can patch in map fds. Functions are lowered one
+ * after the other into the same code; prog_code_link then resolves the
+ * references between them. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +207,7 @@ static void operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_writ
 		return;
 	case IR_IMM64:
 	case IR_MAP:
+	case IR_FUNC:
 		*dst_written = true;
 		return;
 	case IR_INSN:
@@ -238,16 +241,38 @@ static void operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_writ
 	}
 }
 
+/* ld_imm64 of a map or function address, recorded for the loader or the linker. */
+static void put_ref(struct out *o, const struct ir_insn *in, int dst)
+{
+	struct prog_code *c = o->code;
+	if (in->kind == IR_MAP) {
+		c->refs = realloc(c->refs, (c->nrefs + 1) * sizeof(*c->refs));
+		if (!c->refs)
+			abort();
+		c->refs[c->nrefs++] = (struct map_ref){ .insn = c->len, .map = (int)in->imm64 };
+	} else {
+		c->func_refs = realloc(c->func_refs, (c->nfunc_refs + 1) * sizeof(*c->func_refs));
+		if (!c->func_refs)
+			abort();
+		c->func_refs[c->nfunc_refs++] = (struct func_ref){ .insn = c->len, .func = (int)in->imm64 };
+	}
+	put(o, LD_IMM64_LO(dst, in->kind == IR_MAP ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_FUNC, in->imm64));
+	put(o, LD_IMM64_HI(0));
+}
+
 int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 {
-	memset(code, 0, sizeof(*code));
+	code->funcs = realloc(code->funcs, (code->nfuncs + 1) * sizeof(*code->funcs));
+	if (!code->funcs)
+		abort();
+	code->funcs[code->nfuncs++] = code->len;
 	struct interval *iv = calloc(ir->nvregs + 1, sizeof(*iv));
 	compute_intervals(ir, iv);
 	allocate(ir, iv, frame);
 
 	int *label_at = malloc((ir->nlabels + 1) * sizeof(int));
 	int *jump_at = malloc((ir->len + 1) * sizeof(int)); /* output index of each IR jump */
-	struct out o = { .code = code };
+	struct out o = { .code = code, .cap = code->len };
 
 	for (int pos = 0; pos < ir->len; pos++) {
 		const struct ir_insn *in = &ir->insns[pos];
@@ -305,16 +330,12 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 		bi.src_reg = src;
 		switch (in->kind) {
 		case IR_IMM64:
+			put(&o, LD_IMM64_LO(dst, 0, in->imm64));
+			put(&o, LD_IMM64_HI(in->imm64));
+			break;
 		case IR_MAP:
-			if (in->kind == IR_MAP) {
-				code->refs = realloc(code->refs, (code->nrefs + 1) * sizeof(*code->refs));
-				code->refs[code->nrefs++] = (struct map_ref){ .insn = code->len, .map = (int)in->imm64 };
-				put(&o, LD_IMM64_LO(dst, BPF_PSEUDO_MAP_FD, in->imm64));
-				put(&o, LD_IMM64_HI(0));
-			} else {
-				put(&o, LD_IMM64_LO(dst, 0, in->imm64));
-				put(&o, LD_IMM64_HI(in->imm64));
-			}
+		case IR_FUNC:
+			put_ref(&o, in, dst);
 			break;
 		case IR_JUMP:
 			jump_at[pos] = code->len;
@@ -344,10 +365,21 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 	return rc;
 }
 
+/* A function is referenced as the verifier finds it: at load + imm + 1. */
+void prog_code_link(struct prog_code *code)
+{
+	for (int i = 0; i < code->nfunc_refs; i++) {
+		const struct func_ref *r = &code->func_refs[i];
+		code->insns[r->insn].imm = code->funcs[r->func] - (r->insn + 1);
+	}
+}
+
 void prog_code_free(struct prog_code *code)
 {
 	free(code->insns);
 	free(code->refs);
+	free(code->func_refs);
+	free(code->funcs);
 	free(code->notes);
 	memset(code, 0, sizeof(*code));
 }

@@ -19,21 +19,25 @@ void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
 	diag_error(loc, "%s", msg);
 }
 
+/* Variables of the probe are visible everywhere after their declaration,
+ * those declared in a for loop's body only inside it. */
 struct var *var_find(struct cg *cg, const char *name)
 {
-	for (int i = 0; i < cg->nvars; i++)
-		if (!strcmp(cg->vars[i].name, name))
-			return &cg->vars[i];
+	for (int i = 0; i < cg->nvars; i++) {
+		struct var *v = &cg->vars[i];
+		if (!strcmp(v->name, name) && (!v->scope || v->scope == cg->in_for))
+			return v;
+	}
 	return NULL;
 }
 
-static struct var *var_define(struct cg *cg, const char *name, const struct type *t)
+struct var *var_define(struct cg *cg, const char *name, const struct type *t)
 {
 	cg->vars = realloc(cg->vars, (cg->nvars + 1) * sizeof(*cg->vars));
 	if (!cg->vars)
 		abort();
 	struct var *v = &cg->vars[cg->nvars++];
-	*v = (struct var){ .name = strdup(name), .type = t, .vreg = -1, .slot = 0 };
+	*v = (struct var){ .name = strdup(name), .type = t, .scope = cg->in_for, .vreg = -1, .base = FP };
 	return v;
 }
 
@@ -516,8 +520,13 @@ static void sema_stmt(struct cg *cg, struct node *n)
 		sema_stmts(cg, n->loop.body);
 		break;
 	}
+	case N_FOR:
+		sema_for(cg, n);
+		break;
 	case N_RETURN:
-		if (n->stmt.expr)
+		if (cg->in_for)
+			sema_error(cg, &n->loc, "%s", "'return' statement is not allowed in a for-loop");
+		else if (n->stmt.expr)
 			sema_error(cg, &n->stmt.expr->loc, "%s", "return with a value is only allowed in subprograms");
 		break;
 	case N_BREAK:

@@ -3,6 +3,7 @@
 #include "runtime/load.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,42 @@ static void log_reason(const char *log, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(end - start), start);
 }
 
+/* The verifier takes a callback (bpf_for_each_map_elem) only from a
+ * program whose BTF func_info says its functions are static: a minimal BTF
+ * with `static long NAME(void)` for each. Fills opts; returns the BTF, or
+ * NULL after reporting. */
+static struct btf *func_info(const struct prog *p, const char *name, struct bpf_prog_load_opts *opts)
+{
+	struct btf *btf = btf__new_empty();
+	struct bpf_func_info *info = calloc(p->code.nfuncs, sizeof(*info));
+	if (!btf || !info)
+		abort();
+	/* libbpf returns a type id, or -errno (a bad id makes the next call fail) */
+	int proto = btf__add_func_proto(btf, btf__add_int(btf, "long", 8, BTF_INT_SIGNED));
+	int err = proto < 0 ? proto : 0;
+	for (int i = 0; i < p->code.nfuncs && !err; i++) {
+		char fname[64];
+		/* the first keeps the program's name: bpftool shows programs by it */
+		snprintf(fname, sizeof(fname), i ? "%s_cb%d" : "%s", name, i);
+		int id = btf__add_func(btf, fname, BTF_FUNC_STATIC, proto);
+		err = id < 0 ? id : 0;
+		info[i] = (struct bpf_func_info){ .insn_off = p->code.funcs[i], .type_id = id };
+	}
+	if (!err)
+		err = btf__load_into_kernel(btf);
+	if (err < 0) {
+		diag_error(&p->spec->loc, "failed to load the BTF of the program for %s: %s", p->name, strerror(-err));
+		btf__free(btf);
+		free(info);
+		return NULL;
+	}
+	opts->prog_btf_fd = btf__fd(btf);
+	opts->func_info = info;
+	opts->func_info_cnt = p->code.nfuncs;
+	opts->func_info_rec_size = sizeof(*info);
+	return btf;
+}
+
 int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 {
 	struct bpf_insn *insns = malloc(p->code.len * sizeof(*insns));
@@ -60,13 +97,21 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 
 	char name[32];
 	snprintf(name, sizeof(name), "scry_p%d", index);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	struct btf *btf = NULL;
+	if (p->code.nfuncs > 1 && !(btf = func_info(p, name, &opts))) {
+		free(insns);
+		return -EINVAL;
+	}
 	/* quiet first: a log costs time; ask for one only to explain a rejection */
-	int fd = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, NULL);
+	int fd = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, &opts);
 	if (fd < 0) {
 		int err = fd;
 		size_t log_size = 1 << 24;
 		char *log = calloc(1, log_size);
-		LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = log_size, .log_level = 1);
+		opts.log_buf = log;
+		opts.log_size = log_size;
+		opts.log_level = 1;
 		fd = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, &opts);
 		if (fd >= 0) {
 			close(fd); /* loads with a log but not without: report the first error */
@@ -79,6 +124,10 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 		diag_error(&p->spec->loc, "the kernel's verifier rejected the program for %s: %s%s", p->name,
 			   *reason ? reason : strerror(-fd), verbose ? "" : " (use -v for the verifier log)");
 		free(log);
+	}
+	if (btf) {
+		free((void *)opts.func_info);
+		btf__free(btf); /* the program holds its own reference */
 	}
 	free(insns);
 	return fd;

@@ -80,6 +80,7 @@ static void test_disasm(void)
 		{ { LD_IMM64_LO(R1, BPF_PSEUDO_MAP_FD, 3), LD_IMM64_HI(0) }, "r1 = map[3] ll" },
 		{ { LD_IMM64_LO(R1, 0, 0x123456789ULL), LD_IMM64_HI(0x123456789ULL) }, "r1 = 0x123456789 ll" },
 		{ { LD_IMM64_LO(R2, 0, 0), LD_IMM64_HI(0) }, "r2 = 0x0 ll" },
+		{ { LD_IMM64_LO(R2, BPF_PSEUDO_FUNC, 9), LD_IMM64_HI(0) }, "r2 = func pc+9 ll" },
 		{ { insn(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0) }, "(20) unknown instruction" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -471,7 +472,7 @@ static char *listing(const struct prog_code *code)
 	char *text = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
-	disasm_print(f, code->insns, code->len, code->notes);
+	disasm_print(f, code);
 	fclose(f);
 	return text;
 }
@@ -491,7 +492,7 @@ static void test_lower(const struct lower_case *c)
 {
 	struct ir ir;
 	struct frame frame = { .used = c->frame_used, .high = c->frame_used };
-	struct prog_code code;
+	struct prog_code code = { 0 };
 	ir_init(&ir);
 	c->build(&ir, &frame);
 	int rc = ir_lower(&ir, &frame, &code);
@@ -512,6 +513,43 @@ static void test_lower(const struct lower_case *c)
 	ir_free(&ir);
 }
 
+/* Two functions lowered into one program: each has its own registers and
+ * frame, and the linked ld_imm64 points at the second one. (Loading needs
+ * BTF func_info: the e2e tests of for loops do that.) */
+static void test_link(void)
+{
+	struct ir main_ir, cb;
+	struct frame main_frame = { 0 }, cb_frame = { 0 };
+	struct prog_code code = { 0 };
+	ir_init(&main_ir);
+	ir_init(&cb);
+	int v = ir_vreg(&main_ir);
+	ir_movi(&main_ir, v, 3);
+	ir_func(&main_ir, R2, 1);
+	ret_exit(&main_ir, v);
+	int w = ir_vreg(&cb);
+	ir_movi(&cb, w, 1);
+	ret_exit(&cb, w);
+	check_int("link", "main", 0, ir_lower(&main_ir, &main_frame, &code));
+	check_int("link", "callback", 0, ir_lower(&cb, &cb_frame, &code));
+	prog_code_link(&code);
+	char *text = listing(&code);
+	check_str("link", "listing",
+		  "   0: r6 = 3\n"
+		  "   1: r2 = func pc+3 ll\n"
+		  "   3: r0 = r6\n"
+		  "   4: exit\n"
+		  "func#1:\n"
+		  "   5: r6 = 1\n"
+		  "   6: r0 = r6\n"
+		  "   7: exit\n",
+		  text);
+	free(text);
+	prog_code_free(&code);
+	ir_free(&main_ir);
+	ir_free(&cb);
+}
+
 int main(void)
 {
 	ctx_args[CTX_PID] = getpid();
@@ -520,6 +558,7 @@ int main(void)
 	int n = sizeof(lower_cases) / sizeof(lower_cases[0]);
 	for (int i = 0; i < n; i++)
 		test_lower(&lower_cases[i]);
+	test_link();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	return failures ? 1 : 0;
