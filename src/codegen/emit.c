@@ -490,10 +490,27 @@ static bool member_addr(struct cg *cg, struct node *n, int *addr, bool *user)
 	return true;
 }
 
+/* ctx + offset of the data a __data_loc field locates (__rel_loc: from the field's end) */
+static int emit_data_loc(struct cg *cg, const struct field *f)
+{
+	int v = ir_vreg(cg->ir);
+	ir_load(cg->ir, 4, v, cg->ctx, f->offset);
+	ir_alui(cg->ir, BPF_AND, v, 0xffff);
+	if (f->type->len)
+		ir_alui(cg->ir, BPF_ADD, v, f->offset + 4);
+	ir_alu(cg->ir, BPF_ADD, v, cg->ctx);
+	return v;
+}
+
 static int emit_member(struct cg *cg, struct node *n)
 {
 	int base, off, v = ir_vreg(cg->ir), addr;
 	bool user;
+	if (n->kind == N_FIELD && is_args(n->field.base)) {
+		const struct field *f = type_field(n->field.base->type->to, n->field.name);
+		if (f->type->kind == T_DATALOC)
+			return emit_data_loc(cg, f);
+	}
 	if (field_place(cg, n, &base, &off)) {
 		emit_load_int(cg, v, base, off, n->type);
 		return v;

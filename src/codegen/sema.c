@@ -111,7 +111,7 @@ static const struct type *sema_field(struct cg *cg, struct node *n)
 				   rec->name ? rec->name : "args", n->field.name);
 		return NULL;
 	}
-	return f->type;
+	return f->type->kind == T_DATALOC ? &type_s64 : f->type; /* the data's address */
 }
 
 /* The number of arguments of a call, with bpftrace's wording when wrong. */

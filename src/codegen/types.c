@@ -113,6 +113,16 @@ const struct type *type_special(enum type_kind kind, int size, const char *name)
 	return t;
 }
 
+const struct type *type_data_loc(bool relative)
+{
+	for (struct type_block *b = all_types; b; b = b->next)
+		if (b->t.kind == T_DATALOC && b->t.len == relative)
+			return &b->t;
+	struct type *t = type_alloc(T_DATALOC, 4);
+	t->len = relative;
+	return t;
+}
+
 const struct type *type_buf(int len)
 {
 	const struct type *t = type_special(T_BUF, 8 + len, NULL);
@@ -245,7 +255,7 @@ const char *type_kind_name(const struct type *t)
 		[T_NONE] = "none", [T_INT] = "integer", [T_STR] = "string", [T_PTR] = "pointer",
 		[T_RECORD] = "record", [T_TUPLE] = "tuple", [T_ARRAY] = "array", [T_CTX] = "ctx",
 		[T_KSYM] = "ksym", [T_TIME] = "timestamp", [T_INET] = "inet", [T_BUF] = "buffer",
-		[T_MAC] = "mac_address", [T_CGROUP] = "cgroup_path",
+		[T_MAC] = "mac_address", [T_CGROUP] = "cgroup_path", [T_DATALOC] = "integer",
 	};
 	static const char *const aggs[] = {
 		[AGG_COUNT] = "count", [AGG_SUM] = "sum", [AGG_MIN] = "min", [AGG_MAX] = "max",
@@ -259,7 +269,6 @@ const char *type_kind_name(const struct type *t)
 void type_name(const struct type *t, char *buf, size_t len)
 {
 	switch (t->kind) {
-	case T_NONE: snprintf(buf, len, "none"); break;
 	case T_INT: snprintf(buf, len, "%sint%d", t->is_signed ? "" : "u", t->size * 8); break;
 	case T_STR: snprintf(buf, len, "string[%d]", t->size); break;
 	case T_PTR: {
@@ -286,19 +295,8 @@ void type_name(const struct type *t, char *buf, size_t len)
 		snprintf(buf, len, "%s[%d]", inner, t->len);
 		break;
 	}
-	case T_CTX: snprintf(buf, len, "ctx"); break;
-	case T_KSYM: snprintf(buf, len, "ksym"); break;
-	case T_STACK: snprintf(buf, len, "%s", t->user ? "ustack" : "kstack"); break;
-	case T_TIME: snprintf(buf, len, "timestamp"); break;
-	case T_INET: snprintf(buf, len, "inet"); break;
 	case T_BUF: snprintf(buf, len, "buffer[%d]", t->len); break;
-	case T_MAC: snprintf(buf, len, "macaddr"); break;
-	case T_CGROUP: snprintf(buf, len, "cgroup_path"); break;
-	case T_AGG: {
-		static const char *const names[] = { "count", "sum", "min", "max", "avg", "stats", "hist", "lhist" };
-		snprintf(buf, len, "%s", names[t->agg]);
-		break;
-	}
+	default: snprintf(buf, len, "%s", type_kind_name(t)); break;
 	}
 }
 

@@ -26,6 +26,7 @@ enum type_kind {
 	T_MAC,    /* macaddr(): 6 bytes (size 8) */
 	T_CGROUP, /* cgroup_path(): u64 cgroup id, printed as the path */
 	T_AGG,    /* map value of an aggregation: count(), sum(), hist(), ... */
+	T_DATALOC,/* tracepoint __data_loc (len 0) or __rel_loc (len 1) field: u32 (size << 16 | offset) */
 };
 
 enum agg_kind {
@@ -64,6 +65,7 @@ const struct type *type_stack(bool user, int limit);
 /* A type printed its own way, of a fixed size (T_TIME, T_INET, T_MAC, T_CGROUP). */
 const struct type *type_special(enum type_kind kind, int size, const char *name);
 const struct type *type_buf(int len);
+const struct type *type_data_loc(bool relative);
 /* Values that live in a register: integers, pointers, symbols, stack ids. */
 bool type_is_scalar(const struct type *t);
 /* Build a tuple of the given element types, laid out with natural alignment. */

@@ -147,9 +147,11 @@ static const struct type *array_type(const char *ctype, int size)
 static const struct type *field_type(const char *ctype, bool array, int size, bool is_signed, bool user)
 {
 	/* __data_loc/__rel_loc: a u32 holding (length << 16 | offset) of data
-	 * stored after the record; exposed as that u32 until str() learns it. */
-	if (!strncmp(ctype, "__data_loc", 10) || !strncmp(ctype, "__rel_loc", 9))
-		return &type_u32;
+	 * stored after the record; scripts see the data's address, as in bpftrace. */
+	if (!strncmp(ctype, "__data_loc", 10))
+		return type_data_loc(false);
+	if (!strncmp(ctype, "__rel_loc", 9))
+		return type_data_loc(true);
 	if (array)
 		return array_type(ctype, size);
 	if (strchr(ctype, '*'))
