@@ -33,6 +33,14 @@ static int emit_cpu(struct cg *cg, struct node *n) { (void)n; return helper_valu
 static int emit_rand(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_prandom_u32, 0, false); }
 static int emit_cgroup(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_cgroup_id, 0, false); }
 static int emit_curtask(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_task, 0, false); }
+static int emit_numaid(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_numa_node_id, 0, false); }
+
+static const struct type *type_of_username(struct cg *cg, struct node *n)
+{
+	(void)cg;
+	(void)n;
+	return type_special(T_USER, 8, NULL);
+}
 
 /* elapsed: nanoseconds since the session started */
 static int emit_elapsed(struct cg *cg, struct node *n)
@@ -80,7 +88,7 @@ int emit_stack(struct cg *cg, bool user)
 static const struct type *type_of_stack(struct cg *cg, struct node *n)
 {
 	resources_stack_map(cg->res);
-	return type_stack(!strcmp(n->ident.name, "ustack"), STACK_MAX_DEPTH);
+	return type_stack(!strcmp(n->ident.name, "ustack"), STACK_MAX_DEPTH, NULL);
 }
 
 static int emit_stack_builtin(struct cg *cg, struct node *n)
@@ -160,6 +168,8 @@ static const struct builtin builtins[] = {
 	{ "rand", &type_u64, NULL, emit_rand, NULL },
 	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL },
 	{ "curtask", &type_u64, NULL, emit_curtask, NULL },
+	{ "numaid", &type_u32, NULL, emit_numaid, NULL },
+	{ "username", NULL, type_of_username, emit_uid, NULL },
 	{ "comm", &comm_type, NULL, NULL, emit_comm },
 	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL },
 	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL },

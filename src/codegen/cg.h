@@ -91,6 +91,8 @@ struct func {
 	bool is_agg; /* only valid as @map = f(...) */
 };
 const struct func *func_find(const char *name);
+/* ksym(), uptr(), strerror(), ...: the value is the first argument, only its type differs */
+int emit_first_arg(struct cg *cg, struct node *call);
 /* funcs_values.c: strftime, ntop, buf, ...; ends with a NULL name */
 extern const struct func value_funcs[];
 /* Whether plain integers used as addresses point into user space here. */

@@ -450,14 +450,33 @@ static int emit_kaddr(struct cg *cg, struct node *call)
 	return v;
 }
 
+/* ---- uptr(p), kptr(p): the address space a pointer points into ---- */
+
+static const struct type *check_address_space(struct cg *cg, struct node *call)
+{
+	const struct type *t = arg_type(cg, call->call.args);
+	if (t && t->kind != T_PTR && t->kind != T_INT) {
+		sema_error(cg, &call->loc, "%s() expects a pointer or integer argument", call->call.name);
+		return NULL;
+	}
+	return t ? type_ptr(t->kind == T_PTR ? t->to : &type_u8, call->call.name[0] == 'u') : NULL;
+}
+
 /* ---- kstack(limit), ustack(limit), ksym(addr) ---- */
 
 static const struct type *check_stack(struct cg *cg, struct node *call)
 {
 	struct node *a = call->call.args;
 	int limit = STACK_MAX_DEPTH;
-	if (a && a->kind == N_STR)
-		a = a->next; /* the output mode: bpftrace's only one is the default */
+	const char *mode = NULL;
+	if (a && a->kind == N_IDENT) {
+		if (strcmp(a->ident.name, "perf") && strcmp(a->ident.name, "bpftrace")) {
+			sema_error(cg, &a->loc, "%s", "Invalid stack mode: expected perf or bpftrace");
+			return NULL;
+		}
+		mode = !strcmp(a->ident.name, "perf") ? "perf" : NULL;
+		a = a->next;
+	}
 	if (a) {
 		if (a->kind != N_INT || a->integer.value < 1 || a->integer.value > STACK_MAX_DEPTH) {
 			sema_error(cg, &call->loc, "%s() limit must be an integer literal from 1 to %d", call->call.name,
@@ -467,7 +486,7 @@ static const struct type *check_stack(struct cg *cg, struct node *call)
 		limit = (int)a->integer.value;
 	}
 	resources_stack_map(cg->res);
-	return type_stack(!strcmp(call->call.name, "ustack"), limit);
+	return type_stack(!strcmp(call->call.name, "ustack"), limit, mode);
 }
 
 static int emit_stack_call(struct cg *cg, struct node *call)
@@ -485,7 +504,7 @@ static const struct type *check_ksym(struct cg *cg, struct node *call)
 	return t ? &type_ksym : NULL;
 }
 
-static int emit_ksym(struct cg *cg, struct node *call)
+int emit_first_arg(struct cg *cg, struct node *call)
 {
 	return emit_expr(cg, call->call.args);
 }
@@ -558,7 +577,9 @@ static const struct func funcs[] = {
 	{ .name = "kaddr", .min_args = 1, .max_args = 1, .check = check_kaddr, .emit = emit_kaddr },
 	{ .name = "kstack", .min_args = 0, .max_args = 2, .check = check_stack, .emit = emit_stack_call },
 	{ .name = "ustack", .min_args = 0, .max_args = 2, .check = check_stack, .emit = emit_stack_call },
-	{ .name = "ksym", .min_args = 1, .max_args = 1, .check = check_ksym, .emit = emit_ksym },
+	{ .name = "ksym", .min_args = 1, .max_args = 1, .check = check_ksym, .emit = emit_first_arg },
+	{ .name = "uptr", .min_args = 1, .max_args = 1, .check = check_address_space, .emit = emit_first_arg },
+	{ .name = "kptr", .min_args = 1, .max_args = 1, .check = check_address_space, .emit = emit_first_arg },
 	{ .name = "count", .min_args = 0, .max_args = 0, .check = check_count, .is_agg = true },
 	{ .name = "sum", .min_args = 1, .max_args = 1, .check = check_sum, .is_agg = true },
 	{ .name = "min", .min_args = 1, .max_args = 1, .check = check_min, .is_agg = true },

@@ -37,7 +37,7 @@ static const struct type *check_strftime(struct cg *cg, struct node *call)
 	return t ? type_special(T_TIME, 8, fmt->str.bytes) : NULL;
 }
 
-static int emit_strftime(struct cg *cg, struct node *call)
+static int emit_second_arg(struct cg *cg, struct node *call)
 {
 	return emit_expr(cg, call->call.args->next);
 }
@@ -215,9 +215,16 @@ static const struct type *check_cgroup_path(struct cg *cg, struct node *call)
 	return t ? type_special(T_CGROUP, 8, filter ? filter->str.bytes : NULL) : NULL;
 }
 
-static int emit_cgroup_path(struct cg *cg, struct node *call)
+/* ---- strerror(errno) ---- */
+
+static const struct type *check_strerror(struct cg *cg, struct node *call)
 {
-	return emit_expr(cg, call->call.args);
+	const struct type *t = sema_expr(cg, call->call.args);
+	if (t && t->kind != T_INT) {
+		type_error(cg, call, "strerror() expects an integer argument (%s provided)", t);
+		return NULL;
+	}
+	return t ? type_special(T_ERRNO, 8, NULL) : NULL;
 }
 
 /* ---- strncmp(a, b, n): 0 when the first n bytes are equal, else 1 ---- */
@@ -250,12 +257,13 @@ static int emit_strncmp(struct cg *cg, struct node *call)
 }
 
 const struct func value_funcs[] = {
-	{ .name = "strftime", .min_args = 2, .max_args = 2, .check = check_strftime, .emit = emit_strftime },
+	{ .name = "strftime", .min_args = 2, .max_args = 2, .check = check_strftime, .emit = emit_second_arg },
 	{ .name = "ntop", .min_args = 1, .max_args = 2, .check = check_ntop, .emit_to = emit_ntop },
 	{ .name = "pton", .min_args = 1, .max_args = 1, .check = check_pton, .emit_to = emit_pton },
 	{ .name = "buf", .min_args = 1, .max_args = 2, .check = check_buf, .emit_to = emit_buf },
 	{ .name = "macaddr", .min_args = 1, .max_args = 1, .check = check_macaddr, .emit_to = emit_macaddr },
-	{ .name = "cgroup_path", .min_args = 1, .max_args = 2, .check = check_cgroup_path, .emit = emit_cgroup_path },
+	{ .name = "cgroup_path", .min_args = 1, .max_args = 2, .check = check_cgroup_path, .emit = emit_first_arg },
+	{ .name = "strerror", .min_args = 1, .max_args = 1, .check = check_strerror, .emit = emit_first_arg },
 	{ .name = "strncmp", .min_args = 3, .max_args = 3, .check = check_strncmp, .emit = emit_strncmp },
 	{ .name = NULL },
 };

@@ -92,14 +92,15 @@ const struct type *type_agg(enum agg_kind agg)
 	return t;
 }
 
-const struct type *type_stack(bool user, int limit)
+const struct type *type_stack(bool user, int limit, const char *mode)
 {
 	for (struct type_block *b = all_types; b; b = b->next)
-		if (b->t.kind == T_STACK && b->t.user == user && b->t.len == limit)
+		if (b->t.kind == T_STACK && b->t.user == user && b->t.len == limit && !b->t.name == !mode)
 			return &b->t;
 	struct type *t = type_alloc(T_STACK, 8);
 	t->user = user;
 	t->len = limit;
+	t->name = mode ? strdup(mode) : NULL;
 	return t;
 }
 
@@ -139,6 +140,8 @@ bool type_is_scalar(const struct type *t)
 	case T_STACK:
 	case T_TIME:
 	case T_CGROUP:
+	case T_ERRNO:
+	case T_USER:
 		return true;
 	default:
 		return false;
@@ -256,6 +259,7 @@ const char *type_kind_name(const struct type *t)
 		[T_RECORD] = "record", [T_TUPLE] = "tuple", [T_ARRAY] = "array", [T_CTX] = "ctx",
 		[T_KSYM] = "ksym", [T_TIME] = "timestamp", [T_INET] = "inet", [T_BUF] = "buffer",
 		[T_MAC] = "mac_address", [T_CGROUP] = "cgroup_path", [T_DATALOC] = "integer",
+		[T_ERRNO] = "strerror", [T_USER] = "username",
 	};
 	static const char *const aggs[] = {
 		[AGG_COUNT] = "count", [AGG_SUM] = "sum", [AGG_MIN] = "min", [AGG_MAX] = "max",

@@ -19,12 +19,14 @@ enum type_kind {
 	T_ARRAY,  /* elem[len] */
 	T_CTX,    /* the probe context pointer */
 	T_KSYM,   /* kernel address printed as a symbol */
-	T_STACK,  /* kstack/ustack: a stack id (ustack: pid in the upper half); len: frames to print */
+	T_STACK,  /* kstack/ustack: a stack id (ustack: pid in the upper half); len: frames to print; name: mode */
 	T_TIME,   /* strftime(): u64 nanoseconds since boot; name: the format */
 	T_INET,   /* ntop(): u64 address family, then 16 bytes of address */
 	T_BUF,    /* buf(): u64 length, then len bytes */
 	T_MAC,    /* macaddr(): 6 bytes (size 8) */
 	T_CGROUP, /* cgroup_path(): u64 cgroup id, printed as the path */
+	T_ERRNO,  /* strerror(): u64 error number, printed as its message */
+	T_USER,   /* username: u64 uid, printed as the user's name */
 	T_AGG,    /* map value of an aggregation: count(), sum(), hist(), ... */
 	T_DATALOC,/* tracepoint __data_loc (len 0) or __rel_loc (len 1) field: u32 (size << 16 | offset) */
 };
@@ -61,7 +63,8 @@ const struct type *type_str(int size);
 const struct type *type_ptr(const struct type *to, bool user);
 const struct type *type_array(const struct type *elem, int len);
 const struct type *type_agg(enum agg_kind agg);
-const struct type *type_stack(bool user, int limit);
+/* mode: NULL (bpftrace's) or "perf" */
+const struct type *type_stack(bool user, int limit, const char *mode);
 /* A type printed its own way, of a fixed size (T_TIME, T_INET, T_MAC, T_CGROUP). */
 const struct type *type_special(enum type_kind kind, int size, const char *name);
 const struct type *type_buf(int len);

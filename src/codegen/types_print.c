@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -187,6 +188,17 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 	case T_CGROUP:
 		print_cgroup(out, load_unsigned(data, 8), t->name);
 		break;
+	case T_ERRNO:
+		fputs(strerror((int)load_unsigned(data, 8)), out);
+		break;
+	case T_USER: {
+		struct passwd *pw = getpwuid((uid_t)load_unsigned(data, 8));
+		if (pw)
+			fputs(pw->pw_name, out);
+		else
+			fprintf(out, "%" PRIu64, load_unsigned(data, 8));
+		break;
+	}
 	case T_STACK:
 		if (print_stack)
 			print_stack(out, t, load_unsigned(data, 8), 4);

@@ -21,12 +21,17 @@ void stack_print(FILE *out, const struct type *t, uint64_t value, int indent)
 	fputc('\n', out);
 	if (stack_fd < 0 || (int32_t)id < 0 || bpf_map_lookup_elem(stack_fd, &id, ips))
 		return;
+	bool perf = t->name != NULL; /* perf's form: tab, address, symbol */
 	for (int i = 0; i < STACK_MAX_DEPTH && i < t->len && ips[i]; i++) {
 		uint64_t off;
 		const char *name = t->user ? NULL : ksym_name(ips[i], &off);
-		if (name)
-			fprintf(out, "%*s%s+%" PRIu64 "\n", indent, "", name, off);
+		if (perf)
+			fprintf(out, "\t%" PRIx64 " ", ips[i]);
 		else
-			fprintf(out, "%*s0x%" PRIx64 "\n", indent, "", ips[i]);
+			fprintf(out, "%*s", indent, "");
+		if (name)
+			fprintf(out, "%s+%" PRIu64 "\n", name, off);
+		else
+			fprintf(out, perf ? "[unknown]\n" : "0x%" PRIx64 "\n", ips[i]);
 	}
 }
