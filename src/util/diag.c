@@ -22,15 +22,16 @@ static void show_span(const struct loc *loc)
 	}
 	if (!p)
 		return;
-	size_t len = strcspn(p, "\n");
-	fprintf(stderr, "%.*s\n", (int)len, p);
+	int len = (int)strcspn(p, "\n");
+	/* like bpftrace, tabs are shown as four spaces, the underline follows */
+	for (int c = 0; c < len; c++)
+		fputs(p[c] == '\t' ? "    " : (char[]){ p[c], 0 }, stderr);
+	fputc('\n', stderr);
 
 	int first = loc->first_column;
-	int last = loc->last_line == loc->first_line ? loc->last_column : (int)len + 1;
-	for (int c = 1; c < first; c++)
-		fputc(p[c - 1] == '\t' ? '\t' : ' ', stderr);
-	for (int c = first; c < last; c++)
-		fputc('~', stderr);
+	int last = loc->last_line == loc->first_line ? loc->last_column : len + 1;
+	for (int c = 1; c < last && c <= len + 1; c++)
+		fputs(c < first ? (p[c - 1] == '\t' ? "    " : " ") : "~", stderr);
 	fputc('\n', stderr);
 }
 
