@@ -58,6 +58,9 @@ const struct type *sema_expr(struct cg *cg, struct node *n);
 void sema_stmts(struct cg *cg, struct node *stmts);
 struct var *var_find(struct cg *cg, const char *name);
 const struct type *sema_update_target(struct cg *cg, struct node *target, const char *op, const struct loc *loc);
+/* The aggregation (count, sum, ...) a read of map n yields, or NULL: bpftrace
+ * types such a read as the aggregation, which no operator takes. */
+const struct type *sema_agg_read(struct cg *cg, const struct node *n);
 
 /* ---- builtins.c: identifiers like pid, comm, args ---- */
 struct builtin {
