@@ -20,13 +20,13 @@ static void show_span(const struct loc *loc)
 		if (p)
 			p++;
 	}
-	if (!p)
-		return;
+	if (!p || !*p)
+		return; /* the end of the text, after its last line */
 	size_t len = strcspn(p, "\n");
 	fprintf(stderr, "%.*s\n", (int)len, p);
 
 	int first = loc->first_column;
-	int last = loc->last_line == loc->first_line ? loc->last_column : (int)len + 1;
+	int last = loc->last_column;
 	for (int c = 1; c < first; c++)
 		fputc(p[c - 1] == '\t' ? '\t' : ' ', stderr);
 	for (int c = first; c < last; c++)
@@ -36,10 +36,14 @@ static void show_span(const struct loc *loc)
 
 static void report(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
 {
-	if (loc && current) {
-		fprintf(stderr, "%s:%d:%d-%d: %s: ", current->name, loc->first_line,
-			loc->first_column, loc->last_line == loc->first_line ? loc->last_column : loc->first_column + 1,
-			kind);
+	if (loc && current && loc->last_line > loc->first_line) {
+		/* bpftrace shows no source for a span over several lines */
+		fprintf(stderr, "%s:%d-%d: %s: ", current->name, loc->first_line, loc->last_line, kind);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else if (loc && current) {
+		fprintf(stderr, "%s:%d:%d-%d: %s: ", current->name, loc->first_line, loc->first_column,
+			loc->last_column, kind);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
 		show_span(loc);
