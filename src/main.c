@@ -103,7 +103,10 @@ int main(int argc, char **argv)
 	}
 
 	struct source src = { .name = "stdin" };
-	if (prog) {
+	if (prog && !*prog) {
+		fprintf(stderr, "ERROR: USAGE: filename or -e 'program' required.\n");
+		return 1;
+	} else if (prog) {
 		src.text = strdup(prog);
 	} else if (optind < argc) {
 		src.name = argv[optind++];

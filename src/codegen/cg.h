@@ -66,6 +66,9 @@ struct var *var_find(struct cg *cg, const char *name);
 /* A new variable, in the scope of the for loop being analysed (if any). */
 struct var *var_define(struct cg *cg, const char *name, const struct type *t);
 const struct type *sema_update_target(struct cg *cg, struct node *target, const char *op, const struct loc *loc);
+/* The aggregation (count, sum, ...) a read of map n yields, or NULL: bpftrace
+ * types such a read as the aggregation, which no operator takes. */
+const struct type *sema_agg_read(struct cg *cg, const struct node *n);
 
 /* ---- builtins.c: identifiers like pid, comm, args ---- */
 struct builtin {

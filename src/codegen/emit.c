@@ -262,13 +262,15 @@ static const struct {
 	{ OP_GT, BPF_JSGT, BPF_JGT }, { OP_GE, BPF_JSGE, BPF_JGE },
 };
 
-/* Arithmetic and bitwise operators map one to one onto BPF ALU ops. */
+/* Arithmetic and bitwise operators map one to one onto BPF ALU ops; as in
+ * bpftrace 0.17, '/', '%' and '>>' are unsigned whatever the signs. */
 static const struct {
 	enum op op;
 	uint8_t alu;
 } alu_ops[] = {
 	{ OP_ADD, BPF_ADD }, { OP_SUB, BPF_SUB }, { OP_MUL, BPF_MUL }, { OP_BAND, BPF_AND },
-	{ OP_BOR, BPF_OR }, { OP_BXOR, BPF_XOR }, { OP_SHL, BPF_LSH },
+	{ OP_BOR, BPF_OR }, { OP_BXOR, BPF_XOR }, { OP_SHL, BPF_LSH }, { OP_SHR, BPF_RSH },
+	{ OP_DIV, BPF_DIV }, { OP_MOD, BPF_MOD },
 };
 
 static int emit_logical(struct cg *cg, struct node *n)
@@ -288,7 +290,8 @@ static int emit_logical(struct cg *cg, struct node *n)
 	return r;
 }
 
-/* a OP b on integers; division and modulo by zero give 0 (as BPF does). */
+/* a OP b on integers; division by zero gives 0 and modulo by zero the
+ * dividend (as BPF does, and bpftrace with a divisor known only at run time). */
 int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed)
 {
 	struct ir *ir = cg->ir;
@@ -308,37 +311,7 @@ int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed)
 		ir_label(ir, yes);
 		return r;
 	}
-	switch (op) {
-	case OP_SHR:
-		ir_alu(ir, is_signed ? BPF_ARSH : BPF_RSH, a, b);
-		return a;
-	case OP_DIV:
-	case OP_MOD:
-		/* BPF division is unsigned; signed operands divide their magnitudes */
-		if (!is_signed) {
-			ir_alu(ir, op == OP_DIV ? BPF_DIV : BPF_MOD, a, b);
-			return a;
-		} else {
-			int neg = ir_vreg(ir), pa = ir_label_new(ir), pb = ir_label_new(ir), done = ir_label_new(ir);
-			ir_movi(ir, neg, 0);
-			ir_jump(ir, BPF_JSGE, a, -1, 0, pa);
-			ir_alui(ir, BPF_NEG, a, 0);
-			ir_movi(ir, neg, 1);
-			ir_label(ir, pa);
-			ir_jump(ir, BPF_JSGE, b, -1, 0, pb);
-			ir_alui(ir, BPF_NEG, b, 0);
-			if (op == OP_DIV)
-				ir_alui(ir, BPF_XOR, neg, 1);
-			ir_label(ir, pb);
-			ir_alu(ir, op == OP_DIV ? BPF_DIV : BPF_MOD, a, b);
-			ir_jump(ir, BPF_JEQ, neg, -1, 0, done);
-			ir_alui(ir, BPF_NEG, a, 0);
-			ir_label(ir, done);
-			return a;
-		}
-	default:
-		return a;
-	}
+	return a;
 }
 
 static int emit_binop(struct cg *cg, struct node *n)
@@ -351,8 +324,6 @@ static int emit_binop(struct cg *cg, struct node *n)
 	int a = emit_expr(cg, n->binop.left);
 	int b = emit_expr(cg, n->binop.right);
 	bool is_signed = n->binop.left->type->is_signed && n->binop.right->type->is_signed;
-	if (op == OP_SHR || op == OP_DIV || op == OP_MOD)
-		is_signed = n->binop.left->type->is_signed;
 	return emit_arith(cg, op, a, b, is_signed);
 }
 

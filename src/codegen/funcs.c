@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "codegen/cg.h"
+#include "util/fmtspec.h"
 #include "util/ksyms.h"
 
 #define STRLEN_DEFAULT 64
@@ -32,23 +33,59 @@ bool user_space_probe(const struct cg *cg)
 
 /* ---- printf ---- */
 
-/* Count the conversions in a format string ("%%" is none). */
-static int count_conversions(const char *fmt)
-{
-	int n = 0;
-	for (const char *p = fmt; (p = strchr(p, '%')); p++) {
-		if (p[1] == '%')
-			p++;
-		else
-			n++;
-	}
-	return n;
-}
-
 /* Integers travel as 64-bit values; everything else as it is. */
 static const struct type *widened(const struct type *t)
 {
 	return t->kind == T_INT ? type_int(8, t->is_signed) : t;
+}
+
+/* The kind of value bpftrace reports an argument as in printf errors:
+ * symbols, stacks and other printed-as-text values are strings. */
+static const char *printf_kind(struct cg *cg, const struct node *arg)
+{
+	const struct type *agg = sema_agg_read(cg, arg), *t = agg ? agg : arg->type;
+	static const char *const aggs[] = {
+		[AGG_COUNT] = "count", [AGG_SUM] = "sum", [AGG_MIN] = "min", [AGG_MAX] = "max",
+		[AGG_AVG] = "avg", [AGG_STATS] = "stats", [AGG_HIST] = "hist", [AGG_LHIST] = "lhist",
+	};
+	switch (t->kind) {
+	case T_INT:
+	case T_PTR:
+	case T_CTX:
+		return "integer";
+	case T_BUF:
+		return "buffer";
+	case T_TUPLE:
+		return "tuple";
+	case T_RECORD:
+		return "record";
+	case T_ARRAY:
+		return "array";
+	case T_AGG:
+		return aggs[t->agg];
+	case T_NONE:
+		return "none";
+	default:
+		return "string";
+	}
+}
+
+/* Each argument against its conversion, as bpftrace checks them: the first
+ * mismatch is the error. */
+static bool check_printf_types(struct cg *cg, struct node *call)
+{
+	struct node *fmt = call->call.args;
+	struct fmtspec s;
+	const char *p = fmt->str.bytes;
+	for (struct node *a = fmt->next; a && fmtspec_next(p, &s); a = a->next, p = s.end) {
+		const char *have = printf_kind(cg, a), *want = fmtspec_want_name(s.want);
+		if (strcmp(have, want)) {
+			sema_error(cg, &call->loc, "%s: %%%.*s specifier expects a value of type %s (%s supplied)",
+				   call->call.name, (int)s.key_len, s.key, want, have);
+			return false;
+		}
+	}
+	return true;
 }
 
 static const struct type *check_printf(struct cg *cg, struct node *call)
@@ -69,14 +106,15 @@ static const struct type *check_printf(struct cg *cg, struct node *call)
 		const struct type *t = arg_type(cg, a);
 		if (!t) {
 			ok = false;
-		} else if (t->kind == T_NONE || t->kind == T_AGG || n == MAX_PRINTF_ARGS) {
-			sema_error(cg, &a->loc, "%s() can not print a value of this type", call->call.name);
+		} else if (n == MAX_PRINTF_ARGS) {
+			sema_error(cg, &a->loc, "%s() can not print more than %d values", call->call.name,
+				   MAX_PRINTF_ARGS);
 			ok = false;
 		}
 	}
 	if (!ok)
 		return NULL;
-	int want = count_conversions(fmt->str.bytes);
+	int want = fmtspec_count(fmt->str.bytes);
 	if (n > want) {
 		sema_error(cg, &call->loc, "%s: Too many arguments for format string (%d supplied, %d expected)",
 			   call->call.name, n, want);
@@ -87,7 +125,7 @@ static const struct type *check_printf(struct cg *cg, struct node *call)
 			   call->call.name, n, want);
 		return NULL;
 	}
-	return &type_none;
+	return check_printf_types(cg, call) ? &type_none : NULL;
 }
 
 /* system() and signal() change the system: only with --unsafe. */

@@ -19,6 +19,21 @@ void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
 	diag_error(loc, "%s", msg);
 }
 
+/* Warnings, like errors, once: from the pass that reports. */
+static void sema_warning(struct cg *cg, const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void sema_warning(struct cg *cg, const struct loc *loc, const char *fmt, ...)
+{
+	if (cg->quiet)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_warning(loc, "%s", msg);
+}
+
 /* Variables of the probe are visible everywhere after their declaration,
  * those declared in a for loop's body only inside it. */
 struct var *var_find(struct cg *cg, const char *name)
@@ -47,16 +62,52 @@ static const char *tname(const struct type *t, char *buf)
 	return buf;
 }
 
-/* Integers in expressions are 64-bit, as in bpftrace: signed unless both
- * operands are unsigned. */
+/* Integers in expressions are 64-bit, as in bpftrace: signed only when
+ * both operands are (C's conversions for two 64-bit operands). */
 static const struct type *arith_result(const struct type *l, const struct type *r)
 {
-	return type_int(8, l->is_signed || r->is_signed);
+	return type_int(8, l->is_signed && r->is_signed);
 }
 
 static bool is_comparison(enum op op)
 {
 	return op >= OP_EQ && op <= OP_GE;
+}
+
+const struct type *sema_agg_read(struct cg *cg, const struct node *n)
+{
+	if (n->kind != N_MAP)
+		return NULL;
+	char name[256];
+	snprintf(name, sizeof(name), "@%s", n->map.name);
+	int m = resources_find_map(cg->res, name);
+	return m >= 0 && cg->res->maps[m].value->kind == T_AGG ? cg->res->maps[m].value : NULL;
+}
+
+/* Signed as bpftrace 0.17 sees it: a literal that is not negative counts as
+ * unsigned next to an unsigned operand, and in division. */
+static bool signed_operand(const struct node *n, const struct type *t)
+{
+	return t->is_signed && !(n->kind == N_INT && (int64_t)n->integer.value >= 0);
+}
+
+/* bpftrace's warnings on operands of different signs, and on signed
+ * operands of '/' and '%', which BPF divides unsigned. */
+static void warn_signs(struct cg *cg, enum op op, const struct node *ln, const struct type *l,
+		       const struct node *rn, const struct type *r, const struct loc *op_loc)
+{
+	if (l->kind != T_INT || r->kind != T_INT)
+		return;
+	/* signs differ, and the signed side is not a literal that converts */
+	bool mixed = l->is_signed != r->is_signed && signed_operand(ln, l) != signed_operand(rn, r);
+	if (mixed && (is_comparison(op) || op <= OP_MOD)) {
+		char a[128], b[128];
+		sema_warning(cg, op_loc, "%s integers of different signs: '%s' and '%s' can lead to undefined behavior",
+			     is_comparison(op) ? "comparison of" : "arithmetic on", tname(l, a), tname(r, b));
+	}
+	if ((op == OP_DIV || op == OP_MOD) && (signed_operand(ln, l) || signed_operand(rn, r)))
+		sema_warning(cg, op_loc, "signed operands for '%s' can lead to undefined behavior "
+			     "(cast to unsigned to silence warning)", op_spelling(op));
 }
 
 static const struct type *sema_binop(struct cg *cg, struct node *n)
@@ -67,6 +118,17 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 		return NULL;
 	enum op op = n->binop.op;
 	char a[128], b[128];
+	const struct type *la = sema_agg_read(cg, n->binop.left), *ra = sema_agg_read(cg, n->binop.right);
+	if (la && ra) {
+		sema_error(cg, &n->binop.op_loc, "The %s operator can not be used on expressions of types %s, %s",
+			   op_spelling(op), tname(la, a), tname(ra, b));
+		return NULL;
+	}
+	if (la || ra) {
+		sema_error(cg, &n->loc, "Type mismatch for '%s': comparing '%s' with '%s'", op_spelling(op),
+			   tname(la ? la : l, a), tname(ra ? ra : r, b));
+		return NULL;
+	}
 	if (l->kind == T_STR || r->kind == T_STR) {
 		if (l->kind == r->kind && (op == OP_EQ || op == OP_NE))
 			return &type_u64;
@@ -80,6 +142,7 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 			   tname(l, a), tname(r, b));
 		return NULL;
 	}
+	warn_signs(cg, op, n->binop.left, l, n->binop.right, r, &n->binop.op_loc);
 	if (op == OP_LAND || op == OP_LOR || is_comparison(op))
 		return &type_u64;
 	if (l->kind == T_PTR && r->kind == T_INT && (op == OP_ADD || op == OP_SUB))
@@ -233,6 +296,7 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 	char a[128];
 	switch (n->kind) {
 	case N_INT:
+		/* bpftrace types every literal int64; sizeof/offsetof are uint64 */
 		t = n->integer.is_unsigned ? &type_u64 : &type_s64;
 		break;
 	case N_STR:
@@ -293,12 +357,17 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			sema_error(cg, &n->loc, "operator '%s' is not supported yet", op_spelling(n->unop.op));
 			break;
 		}
-		if (o->kind != T_INT) {
-			sema_error(cg, &n->loc, "The %s operator can not be used on expressions of type '%s'",
-				   op_spelling(n->unop.op), tname(o, a));
+		const struct type *agg = sema_agg_read(cg, n->unop.operand);
+		if (agg || o->kind != T_INT) {
+			/* bpftrace points at the operator only */
+			struct loc op_loc = n->loc;
+			op_loc.last_line = op_loc.first_line;
+			op_loc.last_column = op_loc.first_column + (int)strlen(op_spelling(n->unop.op));
+			sema_error(cg, &op_loc, "The %s operator can not be used on expressions of type '%s'",
+				   op_spelling(n->unop.op), tname(agg ? agg : o, a));
 			break;
 		}
-		t = n->unop.op == OP_LNOT ? &type_u64 : type_int(8, o->is_signed || n->unop.op == OP_NEG);
+		t = n->unop.op == OP_LNOT ? &type_u64 : type_int(8, o->is_signed);
 		break;
 	}
 	case N_TERNARY: {
@@ -345,6 +414,15 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			break;
 		if (!to) {
 			sema_error(cg, &n->loc, "Cannot resolve unknown type \"%s\"", ts->name);
+			break;
+		}
+		const struct type *agg = sema_agg_read(cg, n->cast.operand);
+		if (agg) {
+			/* bpftrace points at the "(type)" */
+			struct loc l = n->loc;
+			l.last_line = n->cast.operand->loc.first_line;
+			l.last_column = n->cast.operand->loc.first_column;
+			sema_error(cg, &l, "Casts are not supported for type: \"%s\"", tname(agg, a));
 			break;
 		}
 		if ((o->kind != T_INT && o->kind != T_PTR) || (to->kind != T_INT && to->kind != T_PTR)) {
@@ -419,7 +497,9 @@ static void sema_assign(struct cg *cg, struct node *n)
 		if (t) {
 			char op[8];
 			snprintf(op, sizeof(op), "%s=", op_spelling(n->assign.op));
-			sema_update_target(cg, target, op, &n->loc);
+			const struct type *tt = sema_update_target(cg, target, op, &n->loc);
+			if (tt)
+				warn_signs(cg, n->assign.op, target, tt, value, t, &n->assign.op_loc);
 		}
 		return;
 	}

@@ -273,7 +273,7 @@ const char *type_kind_name(const struct type *t)
 void type_name(const struct type *t, char *buf, size_t len)
 {
 	switch (t->kind) {
-	case T_INT: snprintf(buf, len, "%sint%d", t->is_signed ? "" : "u", t->size * 8); break;
+	case T_INT: snprintf(buf, len, "%sint%d", t->is_signed ? "" : "unsigned ", t->size * 8); break;
 	case T_STR: snprintf(buf, len, "string[%d]", t->size); break;
 	case T_PTR: {
 		char inner[128];

@@ -87,7 +87,7 @@ const struct type *type_unify(const struct type *a, const struct type *b);
 bool type_is_int(const struct type *t);
 /* The kind as bpftrace names it in some errors: "integer", "pointer", "string", ... */
 const char *type_kind_name(const struct type *t);
-/* Name as bpftrace prints it in errors: "int64", "uint8", "string[16]", ... */
+/* Name as bpftrace prints it in errors: "int64", "unsigned int8", "string[16]", ... */
 void type_name(const struct type *t, char *buf, size_t len);
 /* C names of integer types: "uint8", "int", "unsigned long", "u32", "pid_t" ... */
 const struct type *type_from_c_name(const char *name);

@@ -37,7 +37,7 @@ enum node_kind {
 	N_BLOCK, /* block.stmts: a nested { } statement list */
 
 	/* expressions */
-	N_INT,        /* integer: value, is_unsigned; also char literals */
+	N_INT,        /* integer: value; is_unsigned: sizeof/offsetof (literals are int64) */
 	N_STR,        /* str: bytes (escapes decoded), len (without the NUL) */
 	N_BUILTIN,    /* ident.name: pid, comm, arg0, args, retval, ... */
 	N_IDENT,      /* ident.name: a bare identifier that is not a builtin (e.g. enum) */
@@ -115,6 +115,7 @@ struct node {
 			struct node *target;
 			enum op op; /* OP_NONE for '=', else the op of '+=' etc. */
 			struct node *value;
+			struct loc op_loc; /* the '=' or '+=': where warnings point */
 		} assign;
 		struct {
 			struct node *cond, *then, *els;
@@ -154,6 +155,7 @@ struct node {
 		struct {
 			enum op op;
 			struct node *left, *right;
+			struct loc op_loc; /* the operator: where warnings point */
 		} binop;
 		struct {
 			enum op op;

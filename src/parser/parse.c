@@ -23,6 +23,18 @@ static void parse_attach_points(struct node *prog)
 	}
 }
 
+/* A script of comments, blanks or struct definitions only: bpftrace's
+ * error spans from the end of the last token to the end of the text. */
+static void no_probes(const struct node *prog, const struct lex_extra *end)
+{
+	struct loc l = { 1, 1, end->line, end->col };
+	if (prog->prog.structs) {
+		l.first_line = prog->loc.last_line;
+		l.first_column = prog->loc.last_column;
+	}
+	diag_error(&l, "%s", "unexpected end of file, expected {");
+}
+
 struct node *parse_script(const struct source *src)
 {
 	struct lex_extra extra = { .line = 1, .col = 1 };
@@ -33,6 +45,8 @@ struct node *parse_script(const struct source *src)
 	struct node *prog = NULL;
 	int errors_before = diag_error_count();
 	int rc = yyparse(scanner, &prog);
+	if (rc == 0 && prog && !prog->prog.probes && diag_error_count() == errors_before)
+		no_probes(prog, &extra);
 	yy_delete_buffer(buf, scanner);
 	yylex_destroy(scanner);
 	free(extra.buf);

@@ -88,9 +88,10 @@ static struct node *mk(enum node_kind k, const YYLTYPE *l)
 	return node_new(k, l);
 }
 
-static struct node *mk_binop(enum op op, struct node *a, struct node *b, const YYLTYPE *l)
+static struct node *mk_binop(enum op op, struct node *a, struct node *b, const YYLTYPE *l, const YYLTYPE *op_l)
 {
 	struct node *n = mk(N_BINOP, l);
+	n->binop.op_loc = *op_l;
 	n->binop.op = op;
 	n->binop.left = a;
 	n->binop.right = b;
@@ -115,9 +116,11 @@ static struct node *mk_tspec(char *name, int ptrs, int array_len, const YYLTYPE 
 	return n;
 }
 
-static struct node *mk_assign(struct node *target, enum op op, struct node *value, const YYLTYPE *l)
+static struct node *mk_assign(struct node *target, enum op op, struct node *value, const YYLTYPE *l,
+			       const YYLTYPE *op_l)
 {
 	struct node *n = mk(N_ASSIGN, l);
+	n->assign.op_loc = *op_l;
 	n->assign.target = target;
 	n->assign.op = op;
 	n->assign.value = value;
@@ -166,7 +169,6 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 	char *str;
 	struct {
 		uint64_t value;
-		bool is_unsigned;
 	} num;
 	struct {
 		char *data;
@@ -393,17 +395,17 @@ simple_stmt:
 		$$ = mk(N_EXPR_STMT, &@$);
 		$$->stmt.expr = $1;
 	}
-	| map "=" expr { $$ = mk_assign($1, OP_NONE, $3, &@$); }
+	| map "=" expr { $$ = mk_assign($1, OP_NONE, $3, &@$, &@2); }
 	| VAR "=" expr {
 		struct node *v = mk(N_VAR, &@1);
 		v->ident.name = $1;
-		$$ = mk_assign(v, OP_NONE, $3, &@$);
+		$$ = mk_assign(v, OP_NONE, $3, &@$, &@2);
 	}
-	| map compound_op expr { $$ = mk_assign($1, $2, $3, &@$); }
+	| map compound_op expr { $$ = mk_assign($1, $2, $3, &@$, &@2); }
 	| VAR compound_op expr {
 		struct node *v = mk(N_VAR, &@1);
 		v->ident.name = $1;
-		$$ = mk_assign(v, $2, $3, &@$);
+		$$ = mk_assign(v, $2, $3, &@$, &@2);
 	}
 	| "return" { $$ = mk(N_RETURN, &@$); }
 	| "return" expr {
@@ -496,7 +498,6 @@ expr:
 	INT {
 		$$ = mk(N_INT, &@$);
 		$$->integer.value = $1.value;
-		$$->integer.is_unsigned = $1.is_unsigned;
 	}
 	| CHAR {
 		$$ = mk(N_INT, &@$);
@@ -560,24 +561,24 @@ expr:
 		$$->ternary.then = $3;
 		$$->ternary.els = $5;
 	}
-	| expr "||" expr { $$ = mk_binop(OP_LOR, $1, $3, &@$); }
-	| expr "&&" expr { $$ = mk_binop(OP_LAND, $1, $3, &@$); }
-	| expr "|" expr { $$ = mk_binop(OP_BOR, $1, $3, &@$); }
-	| expr "^" expr { $$ = mk_binop(OP_BXOR, $1, $3, &@$); }
-	| expr "&" expr { $$ = mk_binop(OP_BAND, $1, $3, &@$); }
-	| expr "==" expr { $$ = mk_binop(OP_EQ, $1, $3, &@$); }
-	| expr "!=" expr { $$ = mk_binop(OP_NE, $1, $3, &@$); }
-	| expr "<" expr { $$ = mk_binop(OP_LT, $1, $3, &@$); }
-	| expr ">" expr { $$ = mk_binop(OP_GT, $1, $3, &@$); }
-	| expr "<=" expr { $$ = mk_binop(OP_LE, $1, $3, &@$); }
-	| expr ">=" expr { $$ = mk_binop(OP_GE, $1, $3, &@$); }
-	| expr "<<" expr { $$ = mk_binop(OP_SHL, $1, $3, &@$); }
-	| expr ">>" expr { $$ = mk_binop(OP_SHR, $1, $3, &@$); }
-	| expr "+" expr { $$ = mk_binop(OP_ADD, $1, $3, &@$); }
-	| expr "-" expr { $$ = mk_binop(OP_SUB, $1, $3, &@$); }
-	| expr "*" expr { $$ = mk_binop(OP_MUL, $1, $3, &@$); }
-	| expr "/" expr { $$ = mk_binop(OP_DIV, $1, $3, &@$); }
-	| expr "%" expr { $$ = mk_binop(OP_MOD, $1, $3, &@$); }
+	| expr "||" expr { $$ = mk_binop(OP_LOR, $1, $3, &@$, &@2); }
+	| expr "&&" expr { $$ = mk_binop(OP_LAND, $1, $3, &@$, &@2); }
+	| expr "|" expr { $$ = mk_binop(OP_BOR, $1, $3, &@$, &@2); }
+	| expr "^" expr { $$ = mk_binop(OP_BXOR, $1, $3, &@$, &@2); }
+	| expr "&" expr { $$ = mk_binop(OP_BAND, $1, $3, &@$, &@2); }
+	| expr "==" expr { $$ = mk_binop(OP_EQ, $1, $3, &@$, &@2); }
+	| expr "!=" expr { $$ = mk_binop(OP_NE, $1, $3, &@$, &@2); }
+	| expr "<" expr { $$ = mk_binop(OP_LT, $1, $3, &@$, &@2); }
+	| expr ">" expr { $$ = mk_binop(OP_GT, $1, $3, &@$, &@2); }
+	| expr "<=" expr { $$ = mk_binop(OP_LE, $1, $3, &@$, &@2); }
+	| expr ">=" expr { $$ = mk_binop(OP_GE, $1, $3, &@$, &@2); }
+	| expr "<<" expr { $$ = mk_binop(OP_SHL, $1, $3, &@$, &@2); }
+	| expr ">>" expr { $$ = mk_binop(OP_SHR, $1, $3, &@$, &@2); }
+	| expr "+" expr { $$ = mk_binop(OP_ADD, $1, $3, &@$, &@2); }
+	| expr "-" expr { $$ = mk_binop(OP_SUB, $1, $3, &@$, &@2); }
+	| expr "*" expr { $$ = mk_binop(OP_MUL, $1, $3, &@$, &@2); }
+	| expr "/" expr { $$ = mk_binop(OP_DIV, $1, $3, &@$, &@2); }
+	| expr "%" expr { $$ = mk_binop(OP_MOD, $1, $3, &@$, &@2); }
 	| "-" expr %prec UNARY { $$ = mk_unop(OP_NEG, $2, false, &@$); }
 	| "!" expr %prec UNARY { $$ = mk_unop(OP_LNOT, $2, false, &@$); }
 	| "~" expr %prec UNARY { $$ = mk_unop(OP_BNOT, $2, false, &@$); }

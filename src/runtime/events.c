@@ -5,106 +5,116 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "runtime/output.h"
 #include "runtime/stacks.h"
+#include "util/fmtspec.h"
 
-/* One conversion of a printf format: the text of the spec without length
- * modifiers ("%-5", "%08") and its conversion character. */
-struct conversion {
-	char spec[32];
-	char conv;
-	const char *next; /* the format text after the conversion */
-};
-
-static const char *parse_conversion(const char *p, struct conversion *c)
+/* The text before a conversion goes through the C printf with it, as in
+ * bpftrace: "%%" there prints '%', and so does a stray '%' we must not
+ * pass on (it would read an argument that is not there). Returns true when
+ * the text ends in a lone '%': with the conversion's '%' it makes "%%", and
+ * the C printf then prints the conversion as text, its argument unused. */
+static bool print_literal(FILE *out, const char *p, const char *end)
 {
-	size_t n = 0;
-	c->spec[n++] = *p++; /* '%' */
-	while (*p && strchr("-+ #0123456789.", *p) && n < sizeof(c->spec) - 4)
-		c->spec[n++] = *p++;
-	while (*p && strchr("hlLqjzt", *p))
-		p++; /* every integer travels as 64 bits: the length is ours to choose */
-	c->conv = *p ? *p++ : 0;
-	c->spec[n] = 0;
-	c->next = p;
-	return p;
+	while (p < end) {
+		const char *pct = memchr(p, '%', (size_t)(end - p));
+		if (!pct) {
+			fwrite(p, 1, (size_t)(end - p), out);
+			return false;
+		}
+		fwrite(p, 1, (size_t)(pct - p), out);
+		if (pct + 1 == end)
+			return true;
+		fputc('%', out);
+		p = pct + 1 + (pct[1] == '%');
+	}
+	return false;
 }
 
-static void print_arg(FILE *out, const struct conversion *c, const struct type *t, const char *data)
+/* %rx: every byte as \xNN; %rh: bytes as hex pairs separated by spaces. */
+static void print_buf_hex(FILE *out, const char *data, bool escaped)
 {
-	char spec[40];
-	switch (c->conv) {
-	case 'd':
-	case 'i':
-	case 'u':
-	case 'x':
-	case 'X':
-	case 'o':
-	case 'c':
-		if (t->kind != T_INT && t->kind != T_PTR)
-			break;
-		if (c->conv == 'c') {
-			snprintf(spec, sizeof(spec), "%sc", c->spec);
-			fprintf(out, spec, (int)*(const int64_t *)data);
-		} else {
-			snprintf(spec, sizeof(spec), "%sll%c", c->spec, c->conv);
-			fprintf(out, spec, *(const long long *)data);
-		}
-		return;
-	case 'p':
-		snprintf(spec, sizeof(spec), "%s#llx", c->spec);
-		fprintf(out, spec, *(const unsigned long long *)data);
-		return;
-	case 's':
-	case 'r': /* buf() */
-		break;
-	default:
-		fputs(c->spec, out);
-		fputc(c->conv, out);
-		return;
+	uint64_t len;
+	memcpy(&len, data, sizeof(len));
+	const unsigned char *b = (const unsigned char *)data + 8;
+	for (uint64_t i = 0; i < len; i++)
+		fprintf(out, escaped ? "\\x%02x" : &" %02x"[i == 0], b[i]);
+}
+
+/* An integer as the C printf of bpftrace 0.17 reads its 64-bit argument:
+ * without a 64-bit length only the low 32 bits (h and hh narrow further). */
+static void print_int(FILE *out, const struct fmtspec *s, uint64_t v)
+{
+	char spec[48];
+	int flags = (int)(s->key - s->start); /* "%-08.3" */
+	char conv = s->key[s->key_len - 1];
+	if (conv == 'p') {
+		snprintf(spec, sizeof(spec), "%.*sp", flags, s->start);
+		fprintf(out, spec, (void *)(uintptr_t)v);
+	} else if (s->int_bits == 64) {
+		snprintf(spec, sizeof(spec), "%.*sll%c", flags, s->start, conv);
+		fprintf(out, spec, (unsigned long long)v);
+	} else {
+		/* keep h/hh: the C printf narrows the int itself */
+		snprintf(spec, sizeof(spec), "%.*s", (int)(s->end - s->start), s->start);
+		fprintf(out, spec, (unsigned)v);
 	}
+}
+
+/* A value printed as text by %s (and by %r, which has no width). */
+static void print_text(FILE *out, const struct fmtspec *s, const struct type *t, const char *data)
+{
 	if (t->kind == T_STACK) {
 		/* printf indents frames deeper than map keys do */
 		stack_print(out, t, *(const uint64_t *)data, 8);
 		return;
 	}
-	/* strings and everything printed as text */
-	char *text = NULL;
+	char *text = NULL, spec[48];
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
 	type_print_value(mem, t, data);
 	fclose(mem);
-	snprintf(spec, sizeof(spec), "%ss", c->spec);
+	snprintf(spec, sizeof(spec), "%.*ss", (int)(s->key - s->start), s->start);
 	fprintf(out, spec, text);
 	free(text);
 }
 
+static void print_arg(FILE *out, const struct fmtspec *s, const struct type *t, const char *data)
+{
+	if (s->want == FMT_INTEGER) {
+		print_int(out, s, *(const uint64_t *)data);
+	} else if (s->want == FMT_STRING) {
+		print_text(out, s, t, data);
+	} else if (s->key - s->start > 1) {
+		/* bpftrace hands "%10r" to the C printf, which prints it as it is */
+		fwrite(s->start, 1, (size_t)(s->end - s->start), out);
+	} else if (s->key_len == 1) {
+		print_text(out, s, t, data);
+	} else {
+		print_buf_hex(out, data, s->key[1] == 'x');
+	}
+}
+
 void events_printf(FILE *out, const struct fmt_res *f, const char *args)
 {
-	int i = 0;
-	for (const char *p = f->fmt; *p;) {
-		const char *pct = strchr(p, '%');
-		if (!pct) {
-			fputs(p, out);
-			break;
-		}
-		fwrite(p, 1, pct - p, out);
-		if (pct[1] == '%') {
+	const char *p = f->fmt;
+	struct fmtspec s;
+	for (int i = 0; i < f->args->nfields && fmtspec_next(p, &s); i++, p = s.end) {
+		const struct field *fld = &f->args->fields[i];
+		if (print_literal(out, p, s.start)) {
 			fputc('%', out);
-			p = pct + 2;
-			continue;
-		}
-		struct conversion c;
-		p = parse_conversion(pct, &c);
-		if (i < f->args->nfields) {
-			const struct field *fld = &f->args->fields[i++];
-			print_arg(out, &c, fld->type, args + fld->offset);
+			fwrite(s.start + 1, 1, (size_t)(s.end - s.start - 1), out);
+		} else {
+			print_arg(out, &s, fld->type, args + fld->offset);
 		}
 	}
+	/* bpftrace prints the text after the last conversion untouched: "%%" stays */
+	fputs(p, out);
 }
 
 /* clear(): delete every key; zero(): keep the keys, zero the values. */

@@ -20,8 +20,8 @@ static void show_span(const struct loc *loc)
 		if (p)
 			p++;
 	}
-	if (!p)
-		return;
+	if (!p || !*p)
+		return; /* the end of the text, after its last line */
 	int len = (int)strcspn(p, "\n");
 	/* like bpftrace, tabs are shown as four spaces, the underline follows */
 	for (int c = 0; c < len; c++)
@@ -29,7 +29,7 @@ static void show_span(const struct loc *loc)
 	fputc('\n', stderr);
 
 	int first = loc->first_column;
-	int last = loc->last_line == loc->first_line ? loc->last_column : len + 1;
+	int last = loc->last_column;
 	for (int c = 1; c < last && c <= len + 1; c++)
 		fputs(c < first ? (p[c - 1] == '\t' ? "    " : " ") : "~", stderr);
 	fputc('\n', stderr);
@@ -37,10 +37,14 @@ static void show_span(const struct loc *loc)
 
 static void report(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
 {
-	if (loc && current) {
-		fprintf(stderr, "%s:%d:%d-%d: %s: ", current->name, loc->first_line,
-			loc->first_column, loc->last_line == loc->first_line ? loc->last_column : loc->first_column + 1,
-			kind);
+	if (loc && current && loc->last_line > loc->first_line) {
+		/* bpftrace shows no source for a span over several lines */
+		fprintf(stderr, "%s:%d-%d: %s: ", current->name, loc->first_line, loc->last_line, kind);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else if (loc && current) {
+		fprintf(stderr, "%s:%d:%d-%d: %s: ", current->name, loc->first_line, loc->first_column,
+			loc->last_column, kind);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
 		show_span(loc);
