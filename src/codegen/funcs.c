@@ -555,10 +555,11 @@ static const struct type *check_agg(struct cg *cg, struct node *call, enum agg_k
 		const struct type *t = arg_type(cg, a);
 		if (!t)
 			return NULL;
+		if (sema_agg_read(cg, a))
+			t = sema_agg_read(cg, a);
 		if (t->kind != T_INT) {
-			char name[128];
-			type_name(t, name, sizeof(name));
-			sema_error(cg, &a->loc, "%s() only supports integer arguments (%s provided)", call->call.name, name);
+			sema_error(cg, &call->loc, "%s() only supports integer arguments (%s provided)", call->call.name,
+				   type_kind_name(t));
 			return NULL;
 		}
 	}

@@ -84,6 +84,19 @@ const struct type *sema_agg_read(struct cg *cg, const struct node *n)
 	return m >= 0 && cg->res->maps[m].value->kind == T_AGG ? cg->res->maps[m].value : NULL;
 }
 
+/* The condition of if() or ?: must be an integer, and not an aggregation. */
+static bool sema_condition(struct cg *cg, struct node *c, const char *where, const struct loc *loc)
+{
+	const struct type *t = sema_expr(cg, c);
+	if (!t)
+		return false;
+	const struct type *agg = sema_agg_read(cg, c);
+	if (t->kind == T_INT && !agg)
+		return true;
+	sema_error(cg, loc, "Invalid condition in %s: %s", where, type_kind_name(agg ? agg : t));
+	return false;
+}
+
 /* Signed as bpftrace 0.17 sees it: a literal that is not negative counts as
  * unsigned next to an unsigned operand, and in division. */
 static bool signed_operand(const struct node *n, const struct type *t)
@@ -371,7 +384,7 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 		break;
 	}
 	case N_TERNARY: {
-		const struct type *c = sema_expr(cg, n->ternary.cond);
+		bool c = sema_condition(cg, n->ternary.cond, "ternary", &n->loc);
 		const struct type *l = sema_expr(cg, n->ternary.then);
 		const struct type *r = sema_expr(cg, n->ternary.els);
 		if (!c || !l || !r)
@@ -575,9 +588,7 @@ static void sema_stmt(struct cg *cg, struct node *n)
 		sema_assign(cg, n);
 		break;
 	case N_IF:
-		if (sema_expr(cg, n->cond.cond) && n->cond.cond->type->kind != T_INT)
-			sema_error(cg, &n->cond.cond->loc, "Invalid condition in if(): %s",
-				   type_kind_name(n->cond.cond->type));
+		sema_condition(cg, n->cond.cond, "if()", &n->cond.cond->loc);
 		sema_stmts(cg, n->cond.then);
 		if (n->cond.els)
 			sema_stmts(cg, n->cond.els);
