@@ -7,31 +7,33 @@
 
 #include "codegen/cg.h"
 
-void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
+/* Errors and warnings come from the pass that reports, not the quiet one. */
+static void sema_report(struct cg *cg, void (*report)(const struct loc *, const char *, ...),
+			const struct loc *loc, const char *fmt, va_list ap)
 {
 	if (cg->quiet)
 		return;
 	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_error(loc, "%s", msg);
+	report(loc, "%s", msg);
 }
 
-/* Warnings, like errors, once: from the pass that reports. */
+void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sema_report(cg, diag_error, loc, fmt, ap);
+	va_end(ap);
+}
+
 static void sema_warning(struct cg *cg, const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void sema_warning(struct cg *cg, const struct loc *loc, const char *fmt, ...)
 {
-	if (cg->quiet)
-		return;
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	sema_report(cg, diag_warning, loc, fmt, ap);
 	va_end(ap);
-	diag_warning(loc, "%s", msg);
 }
 
 /* Variables of the probe are visible everywhere after their declaration,
