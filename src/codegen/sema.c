@@ -341,6 +341,10 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 		if (m >= 0) {
 			const struct type *v = cg->res->maps[m].value;
 			t = v->kind == T_AGG ? &type_s64 : v;
+		} else if (cg->quiet) {
+			/* read before its first assignment, as in @x = @x + 1 (bpftrace reads 0):
+			 * guess an integer so the assignment defines the map for the next pass */
+			t = &type_s64;
 		}
 		break;
 	}

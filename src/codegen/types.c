@@ -238,6 +238,8 @@ const struct type *type_unify(const struct type *a, const struct type *b)
 {
 	if (a->kind == T_STR && b->kind == T_STR)
 		return a->size >= b->size ? a : b;
+	if (a->kind == T_INT && b->kind == T_INT && a->size == b->size)
+		return a; /* bpftrace mixes signs in map keys and values: the first one stays */
 	if (a->kind == T_TUPLE && b->kind == T_TUPLE && a->nfields == b->nfields && a->nfields <= 32) {
 		const struct type *elems[32];
 		bool same = true;
