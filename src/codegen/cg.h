@@ -16,6 +16,7 @@
 struct var {
 	char *name;
 	const struct type *type;
+	int int_size; /* integers are kept in 64 bits; sizeof() tells the width first assigned */
 	const struct node *scope; /* the for loop whose body declares it, or NULL */
 	int vreg;  /* scalar values */
 	/* memory values live at base + slot: base is FP, or in a callback the

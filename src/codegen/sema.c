@@ -244,6 +244,10 @@ static const struct type *sema_constant(struct cg *cg, struct node *n)
 			return NULL;
 	}
 	uint64_t value = (uint64_t)t->size;
+	if (!tspec && n->size.operand->kind == N_VAR && t->kind == T_INT) {
+		const struct var *v = var_find(cg, n->size.operand->ident.name);
+		value = v && v->int_size ? (uint64_t)v->int_size : value;
+	}
 	if (n->kind == N_OFFSETOF) {
 		const struct field *f = t->kind == T_RECORD ? type_field(t, n->offsetof.field) : NULL;
 		if (!f) {
@@ -558,13 +562,16 @@ static void sema_assign(struct cg *cg, struct node *n)
 			   value->kind == N_CALL ? value->call.name : "none");
 		return;
 	}
+	int int_size = t->kind == T_INT ? t->size : 0;
 	if (t->kind == T_INT)
 		t = type_int(8, t->is_signed);
 	struct var *v = var_find(cg, target->ident.name);
 	if (!v) {
 		v = var_define(cg, target->ident.name, t);
+		v->int_size = int_size;
 	} else if (!v->type) {
 		v->type = t;
+		v->int_size = int_size;
 	} else if (v->type->kind != t->kind || (t->kind != T_INT && !type_unify(v->type, t))) {
 		char a[128], b[128];
 		sema_error(cg, &n->loc,
