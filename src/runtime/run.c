@@ -221,6 +221,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	}
 	detach_all(&s);
 	ring_buffer__consume(s.rb);
+	s.ev.exiting = false;
 	run_once(&s, PROV_END);
 	ring_buffer__consume(s.rb);
 
