@@ -92,7 +92,7 @@ static void cg_free(struct cg *cg)
 static void sema_prog(struct cg *cg, struct prog *p)
 {
 	struct node *pred = p->probe->probe.pred;
-	if (pred && sema_expr(cg, pred) && pred->type->kind != T_INT)
+	if (pred && sema_expr(cg, pred) && pred->type->kind != T_INT && pred->type->kind != T_PTR)
 		sema_error(cg, &pred->loc, "Invalid type for predicate: %s", "must be an integer");
 	sema_stmts(cg, p->probe->probe.body);
 }
