@@ -187,7 +187,8 @@ int events_handle(void *ctx, void *data, size_t size)
 {
 	struct events *ev = ctx;
 	const struct event_hdr *hdr = data;
-	/* like bpftrace, nothing after exit() is printed (END's records come later) */
+	/* bpftrace drops what the probes produced after exit() (they fire until
+	 * they are detached); run() lets END's output through */
 	if (size < sizeof(*hdr) || ev->exiting)
 		return 0;
 	switch (hdr->kind) {

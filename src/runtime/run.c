@@ -239,6 +239,11 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		goto out;
 
 	run_once(&s, PROV_BEGIN);
+	/* bpftrace's hook for test harnesses: "Attaching" comes before the attach */
+	if (getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED")) {
+		fprintf(stderr, "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
+		fflush(stderr);
+	}
 	while (!exit_requested(&s)) {
 		int err = ring_buffer__poll(s.rb, 100);
 		if (err < 0 && err != -EINTR) {
