@@ -155,6 +155,9 @@ void emit_map_assign(struct cg *cg, struct node *assign);
 int emit_map_update(struct cg *cg, struct node *map, enum op op, int x);
 /* delete(@m[k]) */
 void emit_map_delete(struct cg *cg, struct node *map);
+/* An aggregation's value for the key at FP+key_off, every CPU's share
+ * folded (min/max over CPUs that saw a value, avg of all values). */
+int emit_agg_read(struct cg *cg, int map_idx, int key_off);
 /* Read @m[k]: scalar value (0 when absent) in a vreg. */
 int emit_map_read(struct cg *cg, struct node *map);
 /* Read @m[k] of a memory type into base+off (zeros when absent). */

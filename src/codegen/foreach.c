@@ -110,52 +110,6 @@ struct for_slots {
 	int exit;    /* set by exit() in the body, or 0 */
 };
 
-/* $kv.1 of an aggregation: every CPU's value folded into the frame at off.
- * min and max take only CPUs that have seen a value (their second word is
- * set); avg divides the sum of the sums by the sum of the counts. */
-static void emit_percpu_fold(struct cg *cg, int map_idx, const struct map_res *m, int key_off, int off)
-{
-	struct ir *ir = cg->ir;
-	enum agg_kind agg = m->value->agg;
-	int total = ir_vreg(ir), seen = ir_vreg(ir), cpu = ir_vreg(ir), p = ir_vreg(ir), v = ir_vreg(ir);
-	int top = ir_label_new(ir), take = ir_label_new(ir), next = ir_label_new(ir), done = ir_label_new(ir);
-	ir_movi(ir, total, 0);
-	ir_movi(ir, seen, 0);
-	ir_movi(ir, cpu, 0);
-	ir_label(ir, top);
-	ir_jump(ir, BPF_JGE, cpu, -1, libbpf_num_possible_cpus(), done);
-	ir_map(ir, R1, map_idx);
-	emit_addr(cg, R2, FP, key_off);
-	ir_mov(ir, R3, cpu);
-	ir_call(ir, BPF_FUNC_map_lookup_percpu_elem);
-	ir_mov(ir, p, R0);
-	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
-	ir_load(ir, 8, v, p, 0);
-	if (agg == AGG_MIN || agg == AGG_MAX) {
-		int w = ir_vreg(ir);
-		ir_load(ir, 8, w, p, 8);
-		ir_jump(ir, BPF_JEQ, w, -1, 0, next);
-		ir_jump(ir, BPF_JEQ, seen, -1, 0, take);
-		ir_jump(ir, agg == AGG_MIN ? BPF_JSGE : BPF_JSLE, v, total, 0, next);
-		ir_label(ir, take);
-		ir_mov(ir, total, v);
-		ir_movi(ir, seen, 1);
-	} else {
-		ir_alu(ir, BPF_ADD, total, v);
-		if (agg == AGG_AVG) {
-			ir_load(ir, 8, v, p, 8);
-			ir_alu(ir, BPF_ADD, seen, v); /* the number of values */
-		}
-	}
-	ir_label(ir, next);
-	ir_alui(ir, BPF_ADD, cpu, 1);
-	ir_jump(ir, BPF_JA, 0, -1, 0, top);
-	ir_label(ir, done);
-	if (agg == AGG_AVG)
-		total = emit_arith(cg, OP_DIV, total, seen, true);
-	ir_store(ir, 8, FP, off, total);
-}
-
 /* $kv = (key, value) from the callback's key and value pointers. */
 static void emit_element(struct cg *cg, struct node *n, const struct var *kv, int key, int val)
 {
@@ -164,7 +118,7 @@ static void emit_element(struct cg *cg, struct node *n, const struct var *kv, in
 	int val_off = kv->slot + kv->type->fields[1].offset;
 	emit_copy(cg, FP, kv->slot, key, 0, m->key_size);
 	if (m->value->kind == T_AGG)
-		emit_percpu_fold(cg, idx, m, kv->slot, val_off);
+		ir_store(cg->ir, 8, FP, val_off, emit_agg_read(cg, idx, kv->slot));
 	else
 		emit_copy(cg, FP, val_off, val, 0, m->value_size);
 }

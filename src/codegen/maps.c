@@ -3,6 +3,8 @@
 #include <linux/bpf.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "codegen/cg.h"
 
 static const struct type *key_type(struct cg *cg, struct node *key, bool *ok)
@@ -341,22 +343,62 @@ void emit_map_assign(struct cg *cg, struct node *assign)
 	emit_aggregate(cg, idx, m, key, x);
 }
 
+int emit_agg_read(struct cg *cg, int map_idx, int key_off)
+{
+	struct ir *ir = cg->ir;
+	enum agg_kind agg = cg->res->maps[map_idx].value->agg;
+	int total = ir_vreg(ir), seen = ir_vreg(ir), cpu = ir_vreg(ir), p = ir_vreg(ir), v = ir_vreg(ir);
+	int top = ir_label_new(ir), take = ir_label_new(ir), next = ir_label_new(ir), done = ir_label_new(ir);
+	ir_movi(ir, total, 0);
+	ir_movi(ir, seen, 0);
+	ir_movi(ir, cpu, 0);
+	ir_label(ir, top);
+	ir_jump(ir, BPF_JGE, cpu, -1, libbpf_num_possible_cpus(), done);
+	ir_map(ir, R1, map_idx);
+	emit_addr(cg, R2, FP, key_off);
+	ir_mov(ir, R3, cpu);
+	ir_call(ir, BPF_FUNC_map_lookup_percpu_elem);
+	ir_mov(ir, p, R0);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
+	ir_load(ir, 8, v, p, 0);
+	if (agg == AGG_MIN || agg == AGG_MAX) {
+		int w = ir_vreg(ir);
+		ir_load(ir, 8, w, p, 8);
+		ir_jump(ir, BPF_JEQ, w, -1, 0, next);
+		ir_jump(ir, BPF_JEQ, seen, -1, 0, take);
+		ir_jump(ir, agg == AGG_MIN ? BPF_JSGE : BPF_JSLE, v, total, 0, next);
+		ir_label(ir, take);
+		ir_mov(ir, total, v);
+		ir_movi(ir, seen, 1);
+	} else {
+		ir_alu(ir, BPF_ADD, total, v);
+		if (agg == AGG_AVG) {
+			ir_load(ir, 8, v, p, 8);
+			ir_alu(ir, BPF_ADD, seen, v); /* the number of values */
+		}
+	}
+	ir_label(ir, next);
+	ir_alui(ir, BPF_ADD, cpu, 1);
+	ir_jump(ir, BPF_JA, 0, -1, 0, top);
+	ir_label(ir, done);
+	if (agg == AGG_AVG)
+		total = emit_arith(cg, OP_DIV, total, seen, true);
+	return total;
+}
+
 int emit_map_read(struct cg *cg, struct node *map)
 {
 	int idx;
 	const struct map_res *m = map_of(cg, map, &idx);
 	struct ir *ir = cg->ir;
 	int key = emit_map_key(cg, map);
+	if (m->value->kind == T_AGG)
+		return emit_agg_read(cg, idx, key);
 	int p = emit_lookup(cg, idx, key);
 	int v = ir_vreg(ir), done = ir_label_new(ir);
 	ir_movi(ir, v, 0);
 	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
 	ir_load(ir, 8, v, p, 0);
-	if (m->value->kind == T_AGG && m->value->agg == AGG_AVG) {
-		int n = ir_vreg(ir);
-		ir_load(ir, 8, n, p, 8);
-		ir_alu(ir, BPF_DIV, v, n);
-	}
 	ir_label(ir, done);
 	return v;
 }
