@@ -31,23 +31,39 @@ int load_maps(const struct resources *res, int *fds)
 	return 0;
 }
 
-/* The last non-empty line of the verifier log: usually the reason. */
+/* Lines of a verifier log that describe states, not why it gave up. */
+static bool log_noise(const char *line, size_t len)
+{
+	static const char *const prefixes[] = {
+		"processed ", "cur state:", "old state:", "verification time", "stack depth", "mark_precise",
+		"last_idx", "parent ", "frame", "from ", ";",
+	};
+	if (len == 0 || (line[0] >= '0' && line[0] <= '9')) /* "12: (05) goto pc-10" */
+		return true;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(line, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The reason of a rejection: the last line of the log that is not noise. */
 static void log_reason(const char *log, char *out, size_t len)
 {
 	const char *end = log + strlen(log);
-	while (end > log && (end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	const char *start = end;
-	while (start > log && start[-1] != '\n')
-		start--;
-	/* "processed N insns" is a summary, the reason is the line before */
-	if (!strncmp(start, "processed ", 10) && start > log) {
-		end = start - 1;
-		start = end;
+	*out = 0;
+	while (end > log) {
+		const char *start = end;
 		while (start > log && start[-1] != '\n')
 			start--;
+		size_t n = (size_t)(end - start);
+		while (n && (start[n - 1] == ' ' || start[n - 1] == '\n'))
+			n--;
+		if (!log_noise(start, n)) {
+			snprintf(out, len, "%.*s", (int)n, start);
+			return;
+		}
+		end = start > log ? start - 1 : log;
 	}
-	snprintf(out, len, "%.*s", (int)(end - start), start);
 }
 
 /* The verifier takes a callback (bpf_for_each_map_elem) only from a
