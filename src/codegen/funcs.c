@@ -266,7 +266,7 @@ static const struct type *check_str(struct cg *cg, struct node *call)
 	const struct type *t = arg_type(cg, s);
 	if (!t)
 		return NULL;
-	if (t->kind != T_PTR && t->kind != T_INT && t->kind != T_STR) {
+	if (t->kind != T_PTR && t->kind != T_INT) {
 		char name[128];
 		type_name(t, name, sizeof(name));
 		sema_error(cg, &call->loc, "str() expects an integer or a pointer type as first argument (%s provided)", name);
@@ -280,18 +280,12 @@ static const struct type *check_str(struct cg *cg, struct node *call)
 		}
 		size = (int)len->integer.value + 1;
 	}
-	if (t->kind == T_STR)
-		return t;
 	return type_str(size);
 }
 
 static void emit_str(struct cg *cg, struct node *call, int base, int off)
 {
 	struct node *s = call->call.args;
-	if (s->type->kind == T_STR) {
-		emit_expr_to(cg, s, base, off);
-		return;
-	}
 	bool user = s->type->kind == T_PTR ? s->type->user : user_space_probe(cg);
 	int p = emit_expr(cg, s);
 	emit_probe_read(cg, base, off, call->type->size, p, user, true);
