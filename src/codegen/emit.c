@@ -108,12 +108,13 @@ void emit_probe_read_n(struct cg *cg, int base, int off, int size, int ptr, bool
 
 /* ---- the control map and the ring buffer ---- */
 
-int emit_control(struct cg *cg)
+/* The value of entry 0 of one of scry's single-entry array maps (NULL only in theory). */
+static int lookup_first(struct cg *cg, int map)
 {
 	struct ir *ir = cg->ir;
 	int key = frame_alloc(&cg->frame, 8);
 	ir_storei(ir, 4, FP, key, 0);
-	ir_map(ir, R1, MAP_CONTROL);
+	ir_map(ir, R1, map);
 	emit_addr(cg, R2, FP, key);
 	ir_call(ir, BPF_FUNC_map_lookup_elem);
 	int p = ir_vreg(ir);
@@ -121,16 +122,15 @@ int emit_control(struct cg *cg)
 	return p;
 }
 
+int emit_control(struct cg *cg)
+{
+	return lookup_first(cg, MAP_CONTROL);
+}
+
 void emit_count_lost(struct cg *cg)
 {
 	struct ir *ir = cg->ir;
-	int key = frame_alloc(&cg->frame, 8);
-	ir_storei(ir, 4, FP, key, 0);
-	ir_map(ir, R1, MAP_LOST);
-	emit_addr(cg, R2, FP, key);
-	ir_call(ir, BPF_FUNC_map_lookup_elem);
-	int p = ir_vreg(ir), one = ir_vreg(ir), done = ir_label_new(ir);
-	ir_mov(ir, p, R0);
+	int p = lookup_first(cg, MAP_LOST), one = ir_vreg(ir), done = ir_label_new(ir);
 	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
 	ir_movi(ir, one, 1);
 	ir_emit(ir, ATOMIC_ADD(BPF_DW, 0, 0, 0), p, one);
