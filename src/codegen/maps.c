@@ -61,6 +61,13 @@ static bool int_arg(struct node *arg, int *out)
 	return true;
 }
 
+/* Like bpftrace 0.17, a count() without keys lives in a per-CPU array: no
+ * hashing per event, and its one entry always exists (printed as 0). */
+static bool counter_array(const struct type *key, const struct type *value)
+{
+	return !key && value->kind == T_AGG && value->agg == AGG_COUNT;
+}
+
 static bool has_bucket(const struct type *value)
 {
 	return value->kind == T_AGG && (value->agg == AGG_HIST || value->agg == AGG_LHIST);
@@ -93,7 +100,12 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 			.name = name, .key = key, .multi_key = multi, .value = value, .loc = map->loc,
 			.key_size = key_size(key, value), .max_entries = MAP_DEFAULT_ENTRIES,
 		};
-		if (value->kind == T_AGG) {
+		if (counter_array(key, value)) {
+			m.bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+			m.key_size = 4;
+			m.max_entries = 1;
+			m.value_size = agg_value_size(value->agg);
+		} else if (value->kind == T_AGG) {
 			m.bpf_type = BPF_MAP_TYPE_PERCPU_HASH;
 			m.value_size = agg_value_size(value->agg);
 			if (value->agg == AGG_LHIST) {
@@ -160,7 +172,7 @@ int emit_map_key(struct cg *cg, struct node *map)
 	int off = frame_alloc(&cg->frame, m->key_size);
 	struct node *key = map->map.key;
 	if (!key) {
-		ir_storei(cg->ir, 8, FP, off, 0);
+		ir_storei(cg->ir, m->key_size == 4 ? 4 : 8, FP, off, 0);
 		return off;
 	}
 	if (m->key->kind == T_INT) {
@@ -445,8 +457,16 @@ int emit_map_update(struct cg *cg, struct node *map, enum op op, int x)
 void emit_map_delete(struct cg *cg, struct node *map)
 {
 	int idx;
-	map_of(cg, map, &idx);
+	const struct map_res *m = map_of(cg, map, &idx);
 	int key = emit_map_key(cg, map);
+	if (m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		/* an array's entry cannot go: zero this CPU's count */
+		int p = emit_lookup(cg, idx, key), done = ir_label_new(cg->ir);
+		ir_jump(cg->ir, BPF_JEQ, p, -1, 0, done);
+		ir_storei(cg->ir, 8, p, 0, 0);
+		ir_label(cg->ir, done);
+		return;
+	}
 	ir_map(cg->ir, R1, idx);
 	emit_addr(cg, R2, FP, key);
 	ir_call(cg->ir, BPF_FUNC_map_delete_elem);

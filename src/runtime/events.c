@@ -124,6 +124,8 @@ static void map_reset(int fd, const struct map_res *m, bool zero)
 	size_t vsize = percpu ? ((m->value_size + 7) / 8 * 8) * (size_t)libbpf_num_possible_cpus() : m->value_size;
 	char *key = calloc(1, m->key_size), *next = calloc(1, m->key_size), *zeros = calloc(1, vsize);
 	bool first = true;
+	if (m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY)
+		zero = true; /* an array's entries cannot be deleted */
 	/* deleting the current key would restart the walk: always ask for the key after "first" */
 	while (bpf_map_get_next_key(fd, first ? NULL : key, next) == 0) {
 		if (zero) {

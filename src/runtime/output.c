@@ -472,8 +472,6 @@ int output_map(FILE *out, const struct map_res *m, int fd, int top, int div)
 		div = 1;
 	if (is_hist(m))
 		err = print_hists(out, &t, top, div);
-	else if (t.n == 0 && !m->key && is_agg(m, AGG_COUNT))
-		fprintf(out, "%s: 0\n", m->name); /* bpftrace 0.17 shows an absent count as 0 */
 	else
 		print_entries(out, &t, top, div);
 	free_table(&t);
