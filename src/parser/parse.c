@@ -4,6 +4,7 @@
 
 #include "parser/ast.h"
 #include "parser/attach.h"
+#include "parser/preprocess.h"
 #include "parser.h"
 #include "lexer.h"
 
@@ -37,11 +38,19 @@ static void no_probes(const struct node *prog, const struct lex_extra *end)
 
 struct node *parse_script(const struct source *src)
 {
+	struct pp_error err;
+	char *text = preprocess(src->text, &err);
+	if (err.msg) {
+		struct loc l = { err.line, err.first_column, err.line, err.last_column };
+		diag_error(&l, "%s", err.msg);
+		free(text);
+		return NULL;
+	}
 	struct lex_extra extra = { .line = 1, .col = 1 };
 	yyscan_t scanner;
 	if (yylex_init_extra(&extra, &scanner))
 		abort();
-	YY_BUFFER_STATE buf = yy_scan_string(src->text, scanner);
+	YY_BUFFER_STATE buf = yy_scan_string(text, scanner);
 	struct node *prog = NULL;
 	int errors_before = diag_error_count();
 	int rc = yyparse(scanner, &prog);
@@ -50,6 +59,7 @@ struct node *parse_script(const struct source *src)
 	yy_delete_buffer(buf, scanner);
 	yylex_destroy(scanner);
 	free(extra.buf);
+	free(text);
 
 	if (prog)
 		parse_attach_points(prog);
