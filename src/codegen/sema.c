@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/btf_types.h"
 #include "codegen/cg.h"
 
 /* Errors and warnings come from the pass that reports, not the quiet one. */
@@ -173,6 +174,7 @@ static const struct type *sema_field(struct cg *cg, struct node *n)
 	const struct type *rec = base;
 	if (rec->kind == T_PTR && rec->to && (rec->to->kind == T_RECORD || rec->to->kind == T_TUPLE))
 		rec = rec->to;
+	btf_complete(rec);
 	if (rec->kind != T_RECORD && rec->kind != T_TUPLE) {
 		char a[128];
 		sema_error(cg, &n->loc, "Can not access field '%s' on expression of type '%s'", n->field.name,
@@ -453,8 +455,9 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			sema_error(cg, &n->loc, "Cannot cast from \"%s\" to \"%s\"", tname(o, a), tname(to, b));
 			break;
 		}
-		/* a pointer cast keeps the address space of what it casts */
-		if (to->kind == T_PTR && (o->kind == T_PTR ? o->user : user_space_probe(cg)))
+		/* a pointer cast keeps the address space of what it casts; curtask is the kernel's */
+		bool kernel = n->cast.operand->kind == N_BUILTIN && !strcmp(n->cast.operand->ident.name, "curtask");
+		if (to->kind == T_PTR && (o->kind == T_PTR ? o->user : !kernel && user_space_probe(cg)))
 			to = type_ptr(to->to, true);
 		t = to;
 		break;

@@ -1,9 +1,10 @@
 /* C types named in a script: integer names, the script's own struct and
  * union definitions (laid out as C does), pointers and arrays of them.
- * BTF and #include will add more names here. */
+ * then the kernel's own from BTF. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/btf_types.h"
 #include "codegen/cg.h"
 
 static const struct type **defined;
@@ -20,7 +21,9 @@ static const struct type *struct_find(const char *name)
 static const struct type *base_type(const char *name)
 {
 	const struct type *t = type_from_c_name(name);
-	return t ? t : struct_find(name);
+	if (!t)
+		t = struct_find(name);
+	return t ? t : btf_named_type(name);
 }
 
 const struct type *type_from_spec(const struct typespec *ts)
@@ -70,6 +73,7 @@ void structs_define(const struct node *prog)
 
 void structs_free(void)
 {
+	btf_types_free();
 	free(defined);
 	defined = NULL;
 	ndefined = 0;

@@ -52,6 +52,7 @@ struct type {
 	int nfields;
 	enum agg_kind agg;         /* T_AGG */
 	bool user;                 /* T_PTR: user-space address */
+	int btf_id;                /* T_RECORD of the kernel's BTF whose fields are not read yet, else 0 */
 };
 
 extern const struct type type_none, type_ctx, type_ksym;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/btf_types.h"
 #include "runtime/provider.h"
 #include "runtime/tracefs.h"
 #include "util/diag.h"
@@ -123,8 +124,8 @@ static const struct type *pointer_type(const char *ctype, bool user)
 		to = pointer_type(base, user);
 	else if (is_char(base))
 		to = type_int(1, true);
-	else
-		to = type_from_c_name(base);
+	else if (!(to = type_from_c_name(base)))
+		to = btf_named_type(base); /* "struct __kernel_timespec" */
 	return type_ptr(to ? to : &type_u8, user);
 }
 
