@@ -114,6 +114,31 @@ const struct type *btf_named_type(const char *name)
 	return id > 0 ? convert((uint32_t)id) : NULL;
 }
 
+bool btf_enum_value(const char *name, int64_t *value)
+{
+	if (!btf_open())
+		return false;
+	for (uint32_t id = 1; id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t);
+			for (int i = 0; i < btf_vlen(t); i++, e++)
+				if (!strcmp(btf__name_by_offset(btf, e->name_off), name)) {
+					*value = e->val;
+					return true;
+				}
+		} else if (btf_is_enum64(t)) {
+			const struct btf_enum64 *e = btf_enum64(t);
+			for (int i = 0; i < btf_vlen(t); i++, e++)
+				if (!strcmp(btf__name_by_offset(btf, e->name_off), name)) {
+					*value = (int64_t)btf_enum64_value(e);
+					return true;
+				}
+		}
+	}
+	return false;
+}
+
 void btf_types_free(void)
 {
 	btf__free(btf);

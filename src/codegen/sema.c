@@ -331,9 +331,20 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			t = b->type ? b->type : b->type_of(cg, n);
 		break;
 	}
-	case N_IDENT:
-		sema_error(cg, &n->loc, "Unknown identifier: '%s'", n->ident.name);
+	case N_IDENT: {
+		int64_t value;
+		if (!btf_enum_value(n->ident.name, &value)) {
+			sema_error(cg, &n->loc, "Unknown identifier: '%s'", n->ident.name);
+			break;
+		}
+		/* an enumerator of the kernel's: its value */
+		free(n->ident.name);
+		n->kind = N_INT;
+		n->integer.value = (uint64_t)value;
+		n->integer.is_unsigned = false;
+		t = &type_s64;
 		break;
+	}
 	case N_VAR: {
 		struct var *v = var_find(cg, n->ident.name);
 		if (!v)
