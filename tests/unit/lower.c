@@ -467,23 +467,19 @@ out:
 	return rc;
 }
 
-static char *listing(const struct prog_code *code)
+static void print_refs(FILE *f, const struct prog_code *code)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	disasm_print(f, code);
-	fclose(f);
-	return text;
-}
-
-static char *refs_text(const struct prog_code *code)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
 	for (int r = 0; r < code->nrefs; r++)
 		fprintf(f, "%s%d:%d", r ? " " : "", code->refs[r].insn, code->refs[r].map);
+}
+
+/* What a printer writes about code, as a string to compare. */
+static char *text_of(void (*print)(FILE *, const struct prog_code *), const struct prog_code *code)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	print(f, code);
 	fclose(f);
 	return text;
 }
@@ -499,7 +495,7 @@ static void test_lower(const struct lower_case *c)
 	check_int(c->name, "ir_lower", c->rc, rc);
 	check_int(c->name, "stack", c->stack, frame.high);
 	if (rc == 0) {
-		char *text = listing(&code), *refs = refs_text(&code);
+		char *text = text_of(disasm_print, &code), *refs = text_of(print_refs, &code);
 		if (c->listing)
 			check_str(c->name, "listing", c->listing, text);
 		check_str(c->name, "map refs", c->refs, refs);
@@ -533,7 +529,7 @@ static void test_link(void)
 	check_int("link", "main", 0, ir_lower(&main_ir, &main_frame, &code));
 	check_int("link", "callback", 0, ir_lower(&cb, &cb_frame, &code));
 	prog_code_link(&code);
-	char *text = listing(&code);
+	char *text = text_of(disasm_print, &code);
 	check_str("link", "listing",
 		  "   0: r6 = 3\n"
 		  "   1: r2 = func pc+3 ll\n"
