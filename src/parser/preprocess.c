@@ -1,8 +1,9 @@
 /* The preprocessor bpftrace runs through clang, reduced to what scripts use:
  * #ifdef/#ifndef/#else/#endif, object-like #define, and #include, which
  * adds nothing when the kernel's BTF describes its types (BPFTRACE_HAVE_BTF
- * is defined then, as bpftrace does). Lines keep their numbers: a directive
- * or a line left out becomes an empty line. */
+ * is defined then, as bpftrace does). As in bpftrace 0.17, conditionals
+ * choose directives only: every line of the probes is parsed. Lines keep
+ * their numbers: a directive becomes an empty line. */
 #include "parser/preprocess.h"
 
 #include <ctype.h>
@@ -171,7 +172,7 @@ char *preprocess(const char *text, struct pp_error *err)
 				err->first_column = (int)(s - p) + 1;
 				err->last_column = (int)(end - p) + 1;
 			}
-		} else if (pp.active[pp.depth]) {
+		} else {
 			expand(&pp, p, end, &in_comment);
 		}
 		if (*end)
