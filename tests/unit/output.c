@@ -167,6 +167,15 @@ static void aggregate(struct fixture *f, const void *key, int64_t v)
 	free(vals);
 }
 
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Each {key, value} pair aggregated in turn, as the probes would. */
+static void aggregate_pairs(struct fixture *f, int64_t (*pairs)[2], int n)
+{
+	for (int i = 0; i < n; i++)
+		aggregate(f, &pairs[i][0], pairs[i][1]);
+}
+
 static void check(struct fixture *f, int top, int div, const char *want)
 {
 	char *got = NULL;
@@ -206,8 +215,7 @@ static void test_sum(void)
 {
 	struct fixture f = map("sum", "@s", type_int(8, true), type_agg(AGG_SUM));
 	int64_t data[][2] = { { 1, -3 }, { 2, 5 }, { 3, -10 }, { 2, 100 } };
-	for (int i = 0; i < 4; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 0, 1, "@s[3]: -10\n@s[1]: -3\n@s[2]: 105\n");
 	done(&f);
 }
@@ -290,8 +298,7 @@ static void test_min(void)
 {
 	struct fixture f = map("min", "@mn", type_int(8, true), type_agg(AGG_MIN));
 	int64_t data[][2] = { { 1, 10 }, { 2, 2 }, { 3, 7 }, { 1, 15 } };
-	for (int i = 0; i < 4; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 0, 1, "@mn[2]: 2\n@mn[3]: 7\n@mn[1]: 10\n");
 	done(&f);
 
@@ -309,8 +316,7 @@ static void test_max(void)
 {
 	struct fixture f = map("max", "@mx", type_int(8, true), type_agg(AGG_MAX));
 	int64_t data[][2] = { { 1, 10 }, { 2, 50 }, { 3, 30 }, { 3, 4 } };
-	for (int i = 0; i < 4; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 0, 1, "@mx[1]: 10\n@mx[3]: 30\n@mx[2]: 50\n");
 	f.m.name = "@m";
 	check(&f, 2, 4, "@m[3]: 7\n@m[2]: 12\n");
@@ -323,8 +329,7 @@ static void test_avg(void)
 {
 	struct fixture f = map("avg", "@a", type_int(8, true), type_agg(AGG_AVG));
 	int64_t data[][2] = { { 1, 10 }, { 2, 40 }, { 2, 45 }, { 3, 20 } };
-	for (int i = 0; i < 4; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 0, 1, "@a[1]: 10\n@a[3]: 20\n@a[2]: 42\n\n");
 	done(&f);
 
@@ -347,8 +352,7 @@ static void test_stats(void)
 			   "@s[2]: count 1, average 40, total 40\n\n";
 	struct fixture f = map("stats", "@s", type_int(8, true), type_agg(AGG_STATS));
 	int64_t data[][2] = { { 1, 10 }, { 2, 40 }, { 3, 20 }, { 3, 21 } };
-	for (int i = 0; i < 4; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 0, 1, want);
 	check(&f, 2, 3, want);
 	done(&f);
@@ -502,8 +506,7 @@ static void test_hist_top_div(void)
 {
 	struct fixture f = map("hist, top and div", "@h", type_int(8, true), type_agg(AGG_HIST));
 	int64_t data[][2] = { { 1, 1 }, { 1, 1 }, { 1, 1 }, { 1, 4 }, { 2, 1 }, { 3, 8 }, { 3, 8 } };
-	for (int i = 0; i < 7; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 2, 2,
 	      "@h[3]: \n"
 	      "[8, 16)                1 " BAR_FULL
@@ -548,8 +551,7 @@ static void test_lhist_keys(void)
 	struct fixture f = lhist_map("lhist, below min, gaps, above max, keys", "@l", type_int(8, true), 10, 100, 10);
 	int64_t data[][2] = { { 1, -5 }, { 1, 15 }, { 1, 15 }, { 1, 55 }, { 2, 99 },
 			      { 2, 100 }, { 2, 1000 }, { 2, 1000 }, { 2, 1000 } };
-	for (int i = 0; i < 9; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 0, 1,
 	      "@l[1]: \n"
 	      "(..., 10)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
@@ -603,8 +605,7 @@ static void test_lhist_top_div(void)
 {
 	struct fixture f = lhist_map("lhist, top and div", "@l", type_int(8, true), 0, 10, 1);
 	int64_t data[][2] = { { 1, 5 }, { 1, 5 }, { 1, 5 }, { 2, 7 } };
-	for (int i = 0; i < 4; i++)
-		aggregate(&f, &data[i][0], data[i][1]);
+	aggregate_pairs(&f, data, COUNT(data));
 	check(&f, 1, 3, "@l[1]: \n[5, 6)                 3 " BAR_FULL "\n");
 	done(&f);
 }
