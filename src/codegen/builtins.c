@@ -187,3 +187,12 @@ const struct builtin *builtin_find(const char *name)
 			return &builtins[i];
 	return NULL;
 }
+
+bool builtin_kernel_address(const char *name)
+{
+	static const char *const kernel[] = { "curtask" };
+	for (size_t i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
+		if (!strcmp(kernel[i], name))
+			return true;
+	return false;
+}

@@ -80,6 +80,9 @@ struct builtin {
 	void (*emit_to)(struct cg *cg, struct node *n, int base, int off); /* memory: writes at base+off */
 };
 const struct builtin *builtin_find(const char *name);
+/* Builtins holding a kernel address (curtask): a pointer cast of one points
+ * into the kernel, even in a probe whose plain integers are user addresses. */
+bool builtin_kernel_address(const char *name);
 /* kstack/ustack: the stack id (ustack: with the pid in the upper half). */
 int emit_stack(struct cg *cg, bool user);
 

@@ -549,8 +549,9 @@ static const struct type *check_agg(struct cg *cg, struct node *call, enum agg_k
 		const struct type *t = arg_type(cg, a);
 		if (!t)
 			return NULL;
-		if (sema_agg_read(cg, a))
-			t = sema_agg_read(cg, a);
+		const struct type *agg = sema_agg_read(cg, a);
+		if (agg)
+			t = agg;
 		if (t->kind != T_INT) {
 			sema_error(cg, &call->loc, "%s() only supports integer arguments (%s provided)", call->call.name,
 				   type_kind_name(t));

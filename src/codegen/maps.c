@@ -76,6 +76,8 @@ static bool has_bucket(const struct type *value)
 /* hist/lhist keys end with the bucket, 8-byte aligned after the script's key */
 static uint32_t key_size(const struct type *key, const struct type *value)
 {
+	if (counter_array(key, value))
+		return 4; /* an array's index */
 	int size = key ? key->size : 8;
 	return has_bucket(value) ? (uint32_t)((size + 7) / 8 * 8 + 8) : (uint32_t)size;
 }
@@ -100,13 +102,10 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 			.name = name, .key = key, .multi_key = multi, .value = value, .loc = map->loc,
 			.key_size = key_size(key, value), .max_entries = MAP_DEFAULT_ENTRIES,
 		};
-		if (counter_array(key, value)) {
-			m.bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
-			m.key_size = 4;
-			m.max_entries = 1;
-			m.value_size = agg_value_size(value->agg);
-		} else if (value->kind == T_AGG) {
-			m.bpf_type = BPF_MAP_TYPE_PERCPU_HASH;
+		if (value->kind == T_AGG) {
+			bool array = counter_array(key, value);
+			m.bpf_type = array ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_PERCPU_HASH;
+			m.max_entries = array ? 1 : m.max_entries;
 			m.value_size = agg_value_size(value->agg);
 			if (value->agg == AGG_LHIST) {
 				struct node *a = call->call.args->next;

@@ -466,8 +466,9 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			sema_error(cg, &n->loc, "Cannot cast from \"%s\" to \"%s\"", tname(o, a), tname(to, b));
 			break;
 		}
-		/* a pointer cast keeps the address space of what it casts; curtask is the kernel's */
-		bool kernel = n->cast.operand->kind == N_BUILTIN && !strcmp(n->cast.operand->ident.name, "curtask");
+		/* a pointer cast keeps the address space of what it casts */
+		const struct node *op = n->cast.operand;
+		bool kernel = op->kind == N_BUILTIN && builtin_kernel_address(op->ident.name);
 		if (to->kind == T_PTR && (o->kind == T_PTR ? o->user : !kernel && user_space_probe(cg)))
 			to = type_ptr(to->to, true);
 		t = to;
