@@ -148,6 +148,8 @@ int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int
 void emit_record_submit(struct cg *cg, int rec, bool wakeup);
 
 /* ---- maps.c ---- */
+/* The index in the resources of the script map a map node names, or -1. */
+int map_index(struct cg *cg, const struct node *map);
 /* Type check a map access, registering the map; value_type NULL for a read. */
 int map_declare(struct cg *cg, struct node *map, const struct type *value, const struct node *call);
 /* Write the key of map access n into a new frame slot; returns its offset. */

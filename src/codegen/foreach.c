@@ -19,13 +19,6 @@
 
 #include "codegen/cg.h"
 
-static int for_map(struct cg *cg, const struct node *map)
-{
-	char name[256];
-	snprintf(name, sizeof(name), "@%s", map->map.name);
-	return resources_find_map(cg->res, name);
-}
-
 /* The type of $kv, or NULL after an error. */
 static const struct type *element_type(struct cg *cg, struct node *map)
 {
@@ -33,7 +26,7 @@ static const struct type *element_type(struct cg *cg, struct node *map)
 		sema_error(cg, &map->loc, "%s", "Loop expression must be a map, not a map element");
 		return NULL;
 	}
-	int idx = for_map(cg, map);
+	int idx = map_index(cg, map);
 	if (idx < 0) {
 		sema_error(cg, &map->loc, "Undefined map: @%s", map->map.name);
 		return NULL;
@@ -113,7 +106,7 @@ struct for_slots {
 /* $kv = (key, value) from the callback's key and value pointers. */
 static void emit_element(struct cg *cg, struct node *n, const struct var *kv, int key, int val)
 {
-	int idx = for_map(cg, n->foreach.map);
+	int idx = map_index(cg, n->foreach.map);
 	const struct map_res *m = &cg->res->maps[idx];
 	int val_off = kv->slot + kv->type->fields[1].offset;
 	emit_copy(cg, FP, kv->slot, key, 0, m->key_size);
@@ -226,7 +219,7 @@ void emit_for(struct cg *cg, struct node *n)
 	}
 	int func = emit_callback(cg, n, &u, &s);
 
-	ir_map(ir, R1, for_map(cg, n->foreach.map));
+	ir_map(ir, R1, map_index(cg, n->foreach.map));
 	ir_func(ir, R2, func);
 	ir_mov(ir, R3, FP);
 	ir_movi(ir, R4, 0);

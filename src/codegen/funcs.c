@@ -304,11 +304,9 @@ static int map_arg(struct cg *cg, struct node *call, bool element)
 	}
 	if (element)
 		return sema_expr(cg, m) ? 0 : -1;
-	char name[256];
-	snprintf(name, sizeof(name), "@%s", m->map.name);
-	int idx = resources_find_map(cg->res, name);
+	int idx = map_index(cg, m);
 	if (idx < 0)
-		sema_error(cg, &call->loc, "Undefined map: %s", name);
+		sema_error(cg, &call->loc, "Undefined map: @%s", m->map.name);
 	else if (m->map.key)
 		sema_error(cg, &call->loc, "The map passed to %s() should not be indexed by a key", call->call.name);
 	return m->map.key ? -1 : idx;
@@ -362,11 +360,9 @@ static const struct type *check_delete(struct cg *cg, struct node *call)
 static void emit_map_action(struct cg *cg, struct node *call, enum event_kind kind)
 {
 	struct ir *ir = cg->ir;
-	char name[256];
-	snprintf(name, sizeof(name), "@%s", call->call.args->map.name);
 	int size = (int)sizeof(struct event_hdr) + (kind == EV_PRINT ? (int)sizeof(struct print_args) : 0);
 	int skip = ir_label_new(ir);
-	int rec = emit_record_reserve(cg, size, kind, (uint32_t)resources_find_map(cg->res, name), skip);
+	int rec = emit_record_reserve(cg, size, kind, (uint32_t)map_index(cg, call->call.args), skip);
 	if (kind == EV_PRINT) {
 		struct node *top = call->call.args->next, *div = top ? top->next : NULL;
 		int off = (int)sizeof(struct event_hdr);

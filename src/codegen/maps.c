@@ -156,11 +156,16 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 	return idx;
 }
 
-static struct map_res *map_of(struct cg *cg, struct node *map, int *idx)
+int map_index(struct cg *cg, const struct node *map)
 {
 	char name[256];
 	snprintf(name, sizeof(name), "@%s", map->map.name);
-	*idx = resources_find_map(cg->res, name);
+	return resources_find_map(cg->res, name);
+}
+
+static struct map_res *map_of(struct cg *cg, struct node *map, int *idx)
+{
+	*idx = map_index(cg, map);
 	return &cg->res->maps[*idx];
 }
 

@@ -81,9 +81,7 @@ const struct type *sema_agg_read(struct cg *cg, const struct node *n)
 {
 	if (n->kind != N_MAP)
 		return NULL;
-	char name[256];
-	snprintf(name, sizeof(name), "@%s", n->map.name);
-	int m = resources_find_map(cg->res, name);
+	int m = map_index(cg, n);
 	return m >= 0 && cg->res->maps[m].value->kind == T_AGG ? cg->res->maps[m].value : NULL;
 }
 
@@ -494,15 +492,15 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 const struct type *sema_update_target(struct cg *cg, struct node *target, const char *op, const struct loc *loc)
 {
 	const struct type *t;
-	char name[256], a[128];
+	char a[128];
 	if (target->kind == N_MAP) {
-		snprintf(name, sizeof(name), "@%s", target->map.name);
-		if (resources_find_map(cg->res, name) < 0) {
+		int m = map_index(cg, target);
+		if (m < 0) {
 			if (map_declare(cg, target, &type_s64, NULL) < 0)
 				return NULL;
 			return target->type = (struct type *)&type_s64;
 		}
-		const struct type *v = cg->res->maps[resources_find_map(cg->res, name)].value;
+		const struct type *v = cg->res->maps[m].value;
 		if (v->kind == T_AGG) {
 			sema_error(cg, loc, "The %s operator can not be used on expressions of type '%s'", op, tname(v, a));
 			return NULL;
