@@ -8,7 +8,7 @@
 #include "codegen/compile.h"
 #include "codegen/types.h"
 #include "parser/ast.h"
-#include "runtime/provider.h"
+#include "probes/probe.h"
 #include "runtime/run.h"
 
 static void usage(FILE *out)
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 
 	if (list) {
 		/* bpftrace lists everything when there is no pattern */
-		provider_list(optind < argc ? argv[optind] : NULL, stdout);
+		probe_list(optind < argc ? argv[optind] : NULL, stdout);
 		return 0;
 	}
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codegen/cg.h"
+#include "probes/regs.h"
 
 #define COMM_SIZE 16
 static const struct type comm_type = { .kind = T_STR, .size = COMM_SIZE };
@@ -96,7 +97,16 @@ static int emit_stack_builtin(struct cg *cg, struct node *n)
 	return emit_stack(cg, !strcmp(n->ident.name, "ustack"));
 }
 
-/* `probe`: the name of the attach point this program serves, a literal. */
+/* A string known when compiling (probe, func): a literal. */
+static void emit_literal(struct cg *cg, const struct type *t, const char *text, int base, int off)
+{
+	struct node lit = { .kind = N_STR, .type = (struct type *)t };
+	lit.str.bytes = (char *)text;
+	lit.str.len = (int)strlen(text);
+	emit_expr_to(cg, &lit, base, off);
+}
+
+/* `probe`: the name of the attach point this program serves. */
 static const struct type *type_of_probe(struct cg *cg, struct node *n)
 {
 	(void)n;
@@ -105,21 +115,34 @@ static const struct type *type_of_probe(struct cg *cg, struct node *n)
 
 static void emit_probe(struct cg *cg, struct node *n, int base, int off)
 {
-	struct node lit = { .kind = N_STR, .type = n->type };
-	lit.str.bytes = (char *)cg->probe_name;
-	lit.str.len = (int)strlen(cg->probe_name);
-	emit_expr_to(cg, &lit, base, off);
+	emit_literal(cg, n->type, cg->probe_name, base, off);
+}
+
+/* `func`: the traced function's name, which the probe type knows per target. */
+static const struct type *type_of_func(struct cg *cg, struct node *n)
+{
+	const char *name = cg->probe->func_name ? cg->probe->func_name(&cg->site) : NULL;
+	if (!name) {
+		sema_error(cg, &n->loc, "The func builtin can not be used with '%s' probes", cg->probe->name);
+		return NULL;
+	}
+	return type_str((int)strlen(name) + 1);
+}
+
+static void emit_func(struct cg *cg, struct node *n, int base, int off)
+{
+	emit_literal(cg, n->type, cg->probe->func_name(&cg->site), base, off);
 }
 
 /* `args`: a pointer to the probe's argument record (the context itself). */
 static const struct type *type_of_args(struct cg *cg, struct node *n)
 {
-	if (!cg->args) {
+	if (!cg->probe->args_type) {
 		sema_error(cg, &n->loc, "The args builtin can only be used with tracepoint/fentry/uprobe probes (%s used here)",
-			   cg->spec ? cg->spec->provider_name : "?");
+			   cg->probe->name);
 		return NULL;
 	}
-	return type_ptr(cg->args, false);
+	return cg->args ? type_ptr(cg->args, false) : NULL;
 }
 
 static int emit_args(struct cg *cg, struct node *n)
@@ -130,7 +153,10 @@ static int emit_args(struct cg *cg, struct node *n)
 	return v;
 }
 
-/* arg0..argN: the raw tracepoint's arguments, u64 each at ctx + 8 * N. */
+/* arg0..argN: read as the probe type says (registers, the raw tracepoint's
+ * array, a USDT argument's location). */
+#define MAX_ARGN 11
+
 static int arg_index(const char *name)
 {
 	return atoi(name + 3);
@@ -138,13 +164,18 @@ static int arg_index(const char *name)
 
 static const struct type *type_of_argN(struct cg *cg, struct node *n)
 {
-	if (!cg->spec || cg->spec->provider != PROV_RAWTRACEPOINT) {
+	int i = arg_index(n->ident.name);
+	if (i > MAX_ARGN) {
+		sema_error(cg, &n->loc, "Unknown identifier: '%s'", n->ident.name);
+		return NULL;
+	}
+	if (!cg->probe->emit_arg) {
 		sema_error(cg, &n->loc, "The %s builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes",
 			   n->ident.name);
 		return NULL;
 	}
-	if (arg_index(n->ident.name) > 11) {
-		sema_error(cg, &n->loc, "%s: only arg0..arg11 exist", n->ident.name);
+	if (i >= cg->probe->nargs) {
+		sema_error(cg, &n->loc, "%s doesn't support %s", ARCH_NAME, n->ident.name);
 		return NULL;
 	}
 	return &type_u64;
@@ -152,9 +183,22 @@ static const struct type *type_of_argN(struct cg *cg, struct node *n)
 
 static int emit_argN(struct cg *cg, struct node *n)
 {
-	int v = ir_vreg(cg->ir);
-	ir_load(cg->ir, 8, v, cg->ctx, (int16_t)(8 * arg_index(n->ident.name)));
-	return v;
+	return cg->probe->emit_arg(cg->ir, cg->ctx, &cg->site, arg_index(n->ident.name));
+}
+
+static const struct type *type_of_retval(struct cg *cg, struct node *n)
+{
+	if (!cg->probe->emit_retval) {
+		sema_error(cg, &n->loc, "%s", "The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'kfunc' probes");
+		return NULL;
+	}
+	return &type_u64;
+}
+
+static int emit_retval(struct cg *cg, struct node *n)
+{
+	(void)n;
+	return cg->probe->emit_retval(cg->ir, cg->ctx, &cg->site);
 }
 
 static const struct builtin builtins[] = {
@@ -174,6 +218,8 @@ static const struct builtin builtins[] = {
 	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL },
 	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL },
 	{ "probe", NULL, type_of_probe, NULL, emit_probe },
+	{ "func", NULL, type_of_func, NULL, emit_func },
+	{ "retval", NULL, type_of_retval, emit_retval, NULL },
 	{ "args", NULL, type_of_args, emit_args, NULL },
 	{ "arg", NULL, type_of_argN, emit_argN, NULL }, /* arg0..argN, matched by prefix */
 };

@@ -11,7 +11,8 @@
 #include "codegen/resources.h"
 #include "codegen/types.h"
 #include "parser/ast.h"
-#include "parser/attach.h"
+#include "probes/attach.h"
+#include "probes/probe.h"
 
 struct var {
 	char *name;
@@ -26,7 +27,8 @@ struct var {
 
 struct cg {
 	struct resources *res;
-	const struct attach_spec *spec;
+	const struct probe_type *probe; /* the contract of the program's probe type */
+	struct probe_site site;     /* its spec, and its target when it has one */
 	const char *probe_name;     /* "tracepoint:syscalls:sys_enter_openat" */
 	const struct type *args;    /* record behind `args`, or NULL */
 	bool quiet;                 /* first sema pass: learn map types, report nothing */

@@ -6,7 +6,7 @@
 
 #include "codegen/cg.h"
 #include "codegen/disasm.h"
-#include "runtime/provider.h"
+#include "probes/probe.h"
 
 static struct prog *prog_new(struct compiled *c)
 {
@@ -30,15 +30,12 @@ static char *probe_name(const struct attach_spec *spec, const char *target)
  * for `args` or `probe` (their value depends on the target). */
 static int plan_probe(struct compiled *c, struct node *probe)
 {
-	bool per_target = node_uses_builtin(probe->probe.body, "args") ||
-			  node_uses_builtin(probe->probe.pred, "args") ||
-			  node_uses_builtin(probe->probe.body, "probe") ||
-			  node_uses_builtin(probe->probe.pred, "probe");
 	int rc = 0;
 	for (struct node *a = probe->probe.attach; a; a = a->next) {
 		const struct attach_spec *spec = a->attach.spec;
-		const struct provider *prov = provider_for(spec->provider);
-		const char *why = prov->unsupported ? prov->unsupported() : NULL;
+		const struct probe_type *prov = probe_type_for(spec->provider);
+		bool per_target = probe_needs_per_target(prov, probe);
+		const char *why = prov->unavailable ? prov->unavailable() : NULL;
 		if (why) {
 			diag_error(&spec->loc, "%s", why);
 			rc = -1;
@@ -56,6 +53,7 @@ static int plan_probe(struct compiled *c, struct node *probe)
 				p->probe = probe;
 				p->spec = spec;
 				p->prog_type = prov->prog_type;
+				p->attach_type = prov->attach_type ? prov->attach_type() : 0;
 				p->name = per_target ? probe_name(spec, targets.items[t]) : strdup(a->attach.text);
 				p->reports = t == 0;
 			} else {
@@ -73,13 +71,12 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 	memset(cg, 0, sizeof(*cg));
 	cg->res = &c->res;
 	cg->unsafe = opts->unsafe;
-	cg->spec = p->spec;
+	cg->probe = probe_type_for(p->spec->provider);
+	cg->site = (struct probe_site){ .spec = p->spec, .target = p->targets.len == 1 ? p->targets.items[0] : NULL };
 	cg->probe_name = p->name;
-	const struct provider *prov = provider_for(p->spec->provider);
-	if (prov->args_type && p->targets.len == 1 && node_uses_builtin(p->probe->probe.body, "args"))
-		cg->args = prov->args_type(p->spec, p->targets.items[0]);
-	else if (prov->args_type && p->targets.len == 1 && node_uses_builtin(p->probe->probe.pred, "args"))
-		cg->args = prov->args_type(p->spec, p->targets.items[0]);
+	if (cg->probe->args_type && cg->site.target &&
+	    (node_uses_builtin(p->probe->probe.body, "args") || node_uses_builtin(p->probe->probe.pred, "args")))
+		cg->args = cg->probe->args_type(&cg->site);
 }
 
 static void cg_free(struct cg *cg)

@@ -11,7 +11,7 @@
 #include "codegen/ir.h"
 #include "codegen/resources.h"
 #include "parser/ast.h"
-#include "parser/attach.h"
+#include "probes/attach.h"
 #include "util/strlist.h"
 
 struct prog {
@@ -19,6 +19,7 @@ struct prog {
 	struct node *probe;              /* the probe in the AST */
 	const struct attach_spec *spec;  /* owned by the AST */
 	enum bpf_prog_type prog_type;
+	enum bpf_attach_type attach_type; /* expected attach type to load with, or 0 */
 	struct strlist targets;          /* where to attach this program */
 	bool reports;                    /* the first program of its probe: reports errors */
 	struct ir_func *funcs;           /* main, then callbacks; kept for listings (-d) */

@@ -17,18 +17,7 @@ static const struct type *arg_type(struct cg *cg, struct node *arg)
 
 bool user_space_probe(const struct cg *cg)
 {
-	if (!cg->spec)
-		return false;
-	switch (cg->spec->provider) {
-	case PROV_UPROBE:
-	case PROV_URETPROBE:
-	case PROV_USDT:
-		return true;
-	case PROV_TRACEPOINT:
-		return cg->spec->target && !strcmp(cg->spec->target, "syscalls");
-	default:
-		return false;
-	}
+	return cg->probe && cg->probe->user_memory && cg->probe->user_memory(cg->site.spec);
 }
 
 /* ---- printf ---- */
@@ -200,8 +189,8 @@ static const struct type *check_signal(struct cg *cg, struct node *call)
 	struct node *sig = call->call.args;
 	if (!allowed(cg, call))
 		return NULL;
-	if (cg->spec && (cg->spec->provider == PROV_BEGIN || cg->spec->provider == PROV_END)) {
-		sema_error(cg, &call->loc, "signal can not be used with \"%s\" probes", cg->spec->provider_name);
+	if (cg->probe && cg->probe->once) {
+		sema_error(cg, &call->loc, "signal can not be used with \"%s\" probes", cg->probe->name);
 		return NULL;
 	}
 	if (sig->kind == N_INT && !signal_number(sig)) {

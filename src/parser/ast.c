@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parser/attach.h"
+#include "probes/attach.h"
 
 struct node *node_new(enum node_kind kind, const struct loc *loc)
 {

@@ -14,7 +14,7 @@
 #include "util/diag.h"
 
 struct type;        /* codegen/types.h */
-struct attach_spec; /* parser/attach.h */
+struct attach_spec; /* probes/attach.h */
 
 enum node_kind {
 	/* top level */

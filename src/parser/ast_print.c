@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "parser/ast.h"
-#include "parser/attach.h"
+#include "probes/attach.h"
 
 static void print_node(const struct node *n, int depth, FILE *out);
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "parser/ast.h"
-#include "parser/attach.h"
+#include "probes/attach.h"
 #include "parser/preprocess.h"
 #include "parser.h"
 #include "lexer.h"

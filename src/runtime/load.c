@@ -113,7 +113,7 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 
 	char name[32];
 	snprintf(name, sizeof(name), "scry_p%d", index);
-	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = p->attach_type);
 	struct btf *btf = NULL;
 	if (p->code.nfuncs > 1 && !(btf = func_info(p, name, &opts))) {
 		free(insns);

@@ -17,7 +17,7 @@
 #include "runtime/events.h"
 #include "runtime/load.h"
 #include "runtime/output.h"
-#include "runtime/provider.h"
+#include "probes/probe.h"
 #include "runtime/stacks.h"
 #include "util/diag.h"
 
@@ -47,11 +47,6 @@ struct session {
 	struct events ev;
 };
 
-static bool is_begin_end(const struct prog *p, enum provider_kind kind)
-{
-	return p->spec->provider == kind;
-}
-
 static int load_all(struct session *s)
 {
 	const struct compiled *c = s->c;
@@ -80,11 +75,12 @@ static int attach_all(struct session *s)
 	s->atts = calloc(count_probes(c) + 1, sizeof(*s->atts));
 	for (int i = 0; i < c->nprogs; i++) {
 		const struct prog *p = &c->progs[i];
-		if (is_begin_end(p, PROV_BEGIN) || is_begin_end(p, PROV_END))
+		const struct probe_type *pt = probe_type_for(p->spec->provider);
+		if (pt->once)
 			continue;
-		const struct provider *prov = provider_for(p->spec->provider);
 		for (int t = 0; t < p->targets.len; t++) {
-			int err = prov->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->atts[s->natts]);
+			int err = pt->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->opts->env,
+					     &s->atts[s->natts]);
 			if (err) {
 				diag_fatal("failed to attach %s%s%s: %s", p->spec->provider_name,
 					   *p->targets.items[t] ? ":" : "", p->targets.items[t], strerror(-err));
@@ -135,7 +131,7 @@ static void detach_all(struct session *s)
 static void run_once(struct session *s, enum provider_kind kind)
 {
 	for (int i = 0; i < s->c->nprogs; i++) {
-		if (!is_begin_end(&s->c->progs[i], kind))
+		if (s->c->progs[i].spec->provider != kind)
 			continue;
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
 		int err = bpf_prog_test_run_opts(s->prog_fds[i], &opts);

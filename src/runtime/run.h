@@ -5,10 +5,12 @@
 #include <stdbool.h>
 
 #include "codegen/compile.h"
+#include "probes/probe.h"
 
 struct run_opts {
 	bool dry_run; /* load through the verifier, attach nothing */
 	bool verbose; /* the verifier's log on rejection */
+	struct attach_env env; /* what every attach gets from the command line */
 };
 
 /* Returns the process exit status. */

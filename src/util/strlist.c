@@ -30,3 +30,23 @@ int strlist_find(const struct strlist *l, const char *s)
 			return i;
 	return -1;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strlist_sort_unique(struct strlist *l)
+{
+	if (!l->len)
+		return;
+	qsort(l->items, l->len, sizeof(*l->items), cmp_str);
+	int n = 1;
+	for (int i = 1; i < l->len; i++) {
+		if (!strcmp(l->items[n - 1], l->items[i]))
+			free(l->items[i]);
+		else
+			l->items[n++] = l->items[i];
+	}
+	l->len = n;
+}

@@ -1,5 +1,6 @@
-/* Tracepoints (through perf events) and raw tracepoints (through
- * BPF_RAW_TRACEPOINT_OPEN). Both vanish with their file descriptors. */
+/* Tracepoints, through perf events (they vanish with their file
+ * descriptors). The program's context is the event's record, typed from its
+ * format file: that record is `args`. */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <ctype.h>
@@ -9,23 +10,9 @@
 #include <string.h>
 
 #include "codegen/btf_types.h"
-#include "runtime/provider.h"
-#include "runtime/tracefs.h"
+#include "probes/probe.h"
+#include "util/tracefs.h"
 #include "util/diag.h"
-
-/* Every tracepoint as "category:event", from tracefs's available_events. */
-static int tracepoint_names(struct strlist *out)
-{
-	char *text = tracefs_read("available_events");
-	if (!text)
-		return -errno;
-	for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strchr(line, ':'))
-			strlist_add(out, line);
-	free(text);
-	names_sort_unique(out);
-	return 0;
-}
 
 /* "category:event" matched against the spec's two patterns. */
 static bool tp_matches(const struct attach_spec *spec, const char *name)
@@ -39,7 +26,7 @@ static bool tp_matches(const struct attach_spec *spec, const char *name)
 static int tp_expand(const struct attach_spec *spec, struct strlist *targets)
 {
 	struct strlist all = { 0 };
-	int err = tracepoint_names(&all);
+	int err = tracefs_events(&all);
 	if (err) {
 		diag_error(&spec->loc, "could not read tracepoints from tracefs: %s", strerror(-err));
 		return -1;
@@ -52,45 +39,6 @@ static int tp_expand(const struct attach_spec *spec, struct strlist *targets)
 		return 0;
 	diag_error(&spec->loc, "tracepoint%s not found: %s:%s", spec->has_wildcard ? "s" : "",
 		   spec->target, spec->func);
-	return -1;
-}
-
-/* Raw tracepoints are the kernel's btf_trace_<name> typedefs; without BTF,
- * fall back to the tracepoint event names (a superset: syscalls:* are not
- * raw tracepoints). */
-static void rawtracepoint_names(struct strlist *out)
-{
-	static const char prefix[] = "btf_trace_";
-	struct btf *btf = btf__load_vmlinux_btf();
-	if (btf) {
-		for (unsigned id = 1; id < btf__type_cnt(btf); id++) {
-			const struct btf_type *t = btf__type_by_id(btf, id);
-			const char *name = btf__name_by_offset(btf, t->name_off);
-			if (btf_is_typedef(t) && name && !strncmp(name, prefix, sizeof(prefix) - 1))
-				strlist_add(out, name + sizeof(prefix) - 1);
-		}
-		btf__free(btf);
-	} else {
-		struct strlist tps = { 0 };
-		tracepoint_names(&tps);
-		for (int i = 0; i < tps.len; i++)
-			strlist_add(out, strchr(tps.items[i], ':') + 1);
-		strlist_free(&tps);
-	}
-	names_sort_unique(out);
-}
-
-static int raw_expand(const struct attach_spec *spec, struct strlist *targets)
-{
-	struct strlist all = { 0 };
-	rawtracepoint_names(&all);
-	for (int i = 0; i < all.len; i++)
-		if (!fnmatch(spec->func, all.items[i], 0))
-			strlist_add(targets, all.items[i]);
-	strlist_free(&all);
-	if (targets->len)
-		return 0;
-	diag_error(&spec->loc, "rawtracepoint%s not found: %s", spec->has_wildcard ? "s" : "", spec->func);
 	return -1;
 }
 
@@ -211,8 +159,10 @@ static void add_field(struct type *rec, char *line, bool user)
 		rec->size = offset + size;
 }
 
-static const struct type *tp_args_type(const struct attach_spec *spec, const char *target)
+static const struct type *tp_args_type(const struct probe_site *site)
 {
+	const struct attach_spec *spec = site->spec;
+	const char *target = site->target;
 	char rel[512];
 	event_file(rel, sizeof(rel), target, "format");
 	char *text = tracefs_read(rel);
@@ -236,9 +186,10 @@ static const struct type *tp_args_type(const struct attach_spec *spec, const cha
 /* --- attaching --- */
 
 static int tp_attach(const struct attach_spec *spec, const char *target, int prog_fd,
-		     struct attachment *out)
+		     const struct attach_env *env, struct attachment *out)
 {
 	(void)spec;
+	(void)env;
 	char rel[512];
 	event_file(rel, sizeof(rel), target, "id");
 	char *text = tracefs_read(rel);
@@ -252,65 +203,38 @@ static int tp_attach(const struct attach_spec *spec, const char *target, int pro
 	};
 	free(text);
 	/* A tracepoint's BPF program runs on every CPU whichever CPU the event is opened on. */
-	int err = perf_event_attach(&attr, 0, prog_fd, out);
+	int err = perf_event_attach(&attr, 0, -1, prog_fd, out);
 	if (err)
 		attachment_close(out);
 	return err;
 }
 
-static int raw_attach(const struct attach_spec *spec, const char *target, int prog_fd,
-		      struct attachment *out)
-{
-	(void)spec;
-	int fd = bpf_raw_tracepoint_open(target, prog_fd);
-	if (fd < 0)
-		return fd;
-	attachment_add(out, fd);
-	return 0;
-}
-
 /* --- listing --- */
-
-static void add_prefixed(struct strlist *names, const char *prefix, const struct strlist *items)
-{
-	for (int i = 0; i < items->len; i++) {
-		char *full;
-		if (asprintf(&full, "%s:%s", prefix, items->items[i]) < 0)
-			abort();
-		strlist_add(names, full);
-		free(full);
-	}
-}
 
 static void tp_list(struct strlist *names)
 {
 	struct strlist tps = { 0 };
-	tracepoint_names(&tps);
-	add_prefixed(names, "tracepoint", &tps);
+	tracefs_events(&tps);
+	names_add_prefixed(names, "tracepoint", &tps);
 	strlist_free(&tps);
 }
 
-static void raw_list(struct strlist *names)
+/* Syscall arguments point into the calling process. */
+static bool tp_user_memory(const struct attach_spec *spec)
 {
-	struct strlist raws = { 0 };
-	rawtracepoint_names(&raws);
-	add_prefixed(names, "rawtracepoint", &raws);
-	strlist_free(&raws);
+	return spec->target && !strcmp(spec->target, "syscalls");
 }
 
-const struct provider prov_tracepoint = {
-	.kind = PROV_TRACEPOINT,
-	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
-	.expand = tp_expand,
-	.args_type = tp_args_type,
-	.attach = tp_attach,
-	.list = tp_list,
-};
+static const char *const tp_per_target[] = { "args", NULL };
 
-const struct provider prov_rawtracepoint = {
-	.kind = PROV_RAWTRACEPOINT,
-	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-	.expand = raw_expand,
-	.attach = raw_attach,
-	.list = raw_list,
+const struct probe_type probe_tracepoint = {
+	.kind = PROV_TRACEPOINT, .name = "tracepoint", .aliases = { "t" },
+	.shape = SHAPE_TP, .min_parts = 2, .max_parts = 2, .wildcards = true,
+	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
+	.per_target = tp_per_target,
+	.expand = tp_expand,
+	.list = tp_list,
+	.args_type = tp_args_type,
+	.user_memory = tp_user_memory,
+	.attach = tp_attach,
 };

@@ -1,68 +1,11 @@
-/* Splitting attach points into their parts, one table row per provider. */
-#include "parser/attach.h"
+/* Splitting attach points into their parts, in the shape each probe type declares. */
+#include "probes/attach.h"
+#include "probes/probe.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum shape {
-	SHAPE_NONE,     /* BEGIN, END */
-	SHAPE_TP,       /* category:event */
-	SHAPE_FUNC,     /* func[+off] */
-	SHAPE_MODFUNC,  /* [module:]func */
-	SHAPE_UPROBE,   /* path:func[+off] or path:address */
-	SHAPE_USDT,     /* path:[ns:]probe */
-	SHAPE_RATE,     /* unit:count */
-	SHAPE_EVENT,    /* event[:count] */
-};
-
-struct provider_row {
-	enum provider_kind kind;
-	const char *name;        /* canonical */
-	const char *aliases[3];  /* short and historical spellings */
-	enum shape shape;
-	int min_args, max_args;  /* parts after the provider */
-	bool wildcards;          /* '*' may stand in the target or function */
-};
-
-static const struct provider_row rows[] = {
-	{ PROV_BEGIN, "BEGIN", { 0 }, SHAPE_NONE, 0, 0, false },
-	{ PROV_END, "END", { 0 }, SHAPE_NONE, 0, 0, false },
-	{ PROV_TRACEPOINT, "tracepoint", { "t" }, SHAPE_TP, 2, 2, true },
-	{ PROV_RAWTRACEPOINT, "rawtracepoint", { "rt" }, SHAPE_FUNC, 1, 1, true },
-	{ PROV_KPROBE, "kprobe", { "k" }, SHAPE_FUNC, 1, 1, true },
-	{ PROV_KRETPROBE, "kretprobe", { "kr" }, SHAPE_FUNC, 1, 1, true },
-	{ PROV_UPROBE, "uprobe", { "u" }, SHAPE_UPROBE, 2, 2, true },
-	{ PROV_URETPROBE, "uretprobe", { "ur" }, SHAPE_UPROBE, 2, 2, true },
-	{ PROV_USDT, "usdt", { "U" }, SHAPE_USDT, 2, 3, true },
-	{ PROV_FENTRY, "fentry", { "kfunc", "f" }, SHAPE_MODFUNC, 1, 2, true },
-	{ PROV_FEXIT, "fexit", { "kretfunc", "fr" }, SHAPE_MODFUNC, 1, 2, true },
-	{ PROV_PROFILE, "profile", { "p" }, SHAPE_RATE, 2, 2, false },
-	{ PROV_INTERVAL, "interval", { "i" }, SHAPE_RATE, 2, 2, false },
-	{ PROV_SOFTWARE, "software", { "s" }, SHAPE_EVENT, 1, 2, false },
-	{ PROV_HARDWARE, "hardware", { "h" }, SHAPE_EVENT, 1, 2, false },
-};
-
-static const struct provider_row *row_for(const char *name)
-{
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		if (!strcmp(rows[i].name, name))
-			return &rows[i];
-		for (int a = 0; a < 3 && rows[i].aliases[a]; a++)
-			if (!strcmp(rows[i].aliases[a], name))
-				return &rows[i];
-	}
-	return NULL;
-}
-
-const char *provider_name(enum provider_kind kind)
-{
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (rows[i].kind == kind)
-			return rows[i].name;
-	return "?";
-}
 
 /* Split text at ':' outside double quotes, removing the quotes. */
 static int split_parts(const char *text, char **parts, int max)
@@ -139,7 +82,7 @@ int attach_parse(const struct node *attach, struct attach_spec *out)
 	int nparts = n < MAX_PARTS ? n : MAX_PARTS;
 	int rc = -1;
 
-	const struct provider_row *row = row_for(parts[0]);
+	const struct probe_type *row = probe_type_named(parts[0]);
 	if (!row) {
 		diag_error(loc, "Invalid probe type: %s", parts[0]);
 		goto done;
@@ -147,13 +90,13 @@ int attach_parse(const struct node *attach, struct attach_spec *out)
 	out->provider = row->kind;
 	out->provider_name = row->name;
 	int args = n - 1;
-	if (args < row->min_args || args > row->max_args) {
-		if (row->min_args == row->max_args)
-			diag_error(loc, "%s probe type requires %d argument%s", parts[0], row->min_args,
-				   row->min_args == 1 ? "" : "s");
+	if (args < row->min_parts || args > row->max_parts) {
+		if (row->min_parts == row->max_parts)
+			diag_error(loc, "%s probe type requires %d argument%s", parts[0], row->min_parts,
+				   row->min_parts == 1 ? "" : "s");
 		else
-			diag_error(loc, "%s probe type requires %d or %d arguments", parts[0], row->min_args,
-				   row->max_args);
+			diag_error(loc, "%s probe type requires %d or %d arguments", parts[0], row->min_parts,
+				   row->max_parts);
 		goto done;
 	}
 
@@ -186,6 +129,7 @@ int attach_parse(const struct node *attach, struct attach_spec *out)
 		out->target = parts[1], parts[1] = NULL;
 		out->func = parts[2], parts[2] = NULL;
 		if (isdigit((unsigned char)out->func[0])) {
+			out->is_address = true;
 			if (!parse_count(out->func, &out->offset)) {
 				diag_error(loc, "Invalid address in %s", attach->attach.text);
 				goto done;

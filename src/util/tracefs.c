@@ -1,5 +1,7 @@
 /* Finding (or mounting) tracefs and reading its files. */
-#include "runtime/tracefs.h"
+#include "util/tracefs.h"
+
+#include <string.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,4 +80,17 @@ char *tracefs_read(const char *rel)
 	close(fd);
 	errno = saved;
 	return text;
+}
+
+int tracefs_events(struct strlist *out)
+{
+	char *text = tracefs_read("available_events");
+	if (!text)
+		return -errno;
+	for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strchr(line, ':'))
+			strlist_add(out, line);
+	free(text);
+	strlist_sort_unique(out);
+	return 0;
 }

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "runtime/provider.h"
+#include "probes/probe.h"
 #include "util/diag.h"
 
 /* Event names, aliases and default periods as bpftrace 0.17 has them. */
@@ -101,11 +101,11 @@ int perf_attr_for(const struct attach_spec *spec, struct perf_event_attr *attr)
 	return event_attr(spec, attr);
 }
 
-int perf_event_attach(struct perf_event_attr *attr, int cpu, int prog_fd, struct attachment *out)
+int perf_event_attach(struct perf_event_attr *attr, int cpu, pid_t pid, int prog_fd, struct attachment *out)
 {
 	attr->size = sizeof(*attr);
 	attr->disabled = 1; /* enabled once the program is linked */
-	int pfd = syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	int pfd = syscall(__NR_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (pfd < 0)
 		return -errno;
 	attachment_add(out, pfd);
@@ -162,20 +162,21 @@ static int attach_cpus(struct perf_event_attr *attr, int prog_fd, struct attachm
 		return -ENOMEM;
 	int n = online_cpus(cpus, max), err = n < 0 ? n : 0;
 	for (int i = 0; i < n && !err; i++)
-		err = perf_event_attach(attr, cpus[i], prog_fd, out);
+		err = perf_event_attach(attr, cpus[i], -1, prog_fd, out);
 	free(cpus);
 	return err;
 }
 
 static int perf_attach(const struct attach_spec *spec, const char *target, int prog_fd,
-		       struct attachment *out)
+		       const struct attach_env *env, struct attachment *out)
 {
 	(void)target;
+	(void)env;
 	struct perf_event_attr attr;
 	if (perf_attr_for(spec, &attr))
 		return -EINVAL;
 	/* interval fires once per period in total, so on one CPU only. */
-	int err = spec->provider == PROV_INTERVAL ? perf_event_attach(&attr, 0, prog_fd, out)
+	int err = spec->provider == PROV_INTERVAL ? perf_event_attach(&attr, 0, -1, prog_fd, out)
 						  : attach_cpus(&attr, prog_fd, out);
 	if (err)
 		attachment_close(out);
@@ -183,7 +184,7 @@ static int perf_attach(const struct attach_spec *spec, const char *target, int p
 }
 
 /* Virtual machines often have no PMU: say so before loading anything. */
-static const char *hardware_unsupported(void)
+static const char *hardware_unavailable(void)
 {
 	static char why[160];
 	struct perf_event_attr attr = {
@@ -214,7 +215,7 @@ static void list_kind(struct strlist *names, enum provider_kind kind)
 		const char *spellings[] = { events[i].name, events[i].alias };
 		for (int s = 0; s < 2 && spellings[s]; s++) {
 			char full[64];
-			snprintf(full, sizeof(full), "%s:%s:", provider_name(kind), spellings[s]);
+			snprintf(full, sizeof(full), "%s:%s:", probe_type_for(kind)->name, spellings[s]);
 			strlist_add(names, full);
 		}
 	}
@@ -230,12 +231,14 @@ static void hardware_list(struct strlist *names)
 	list_kind(names, PROV_HARDWARE);
 }
 
-#define PERF_PROVIDER(k, ...) \
-	{ .kind = k, .prog_type = BPF_PROG_TYPE_PERF_EVENT, .expand = perf_expand, \
-	  .attach = perf_attach, __VA_ARGS__ }
+#define PERF_PROBE(k, n, alias, shp, lo, hi, ...)                                              \
+	{ .kind = k, .name = n, .aliases = { alias }, .shape = shp, .min_parts = lo, .max_parts = hi, \
+	  .prog_type = BPF_PROG_TYPE_PERF_EVENT, .expand = perf_expand, .attach = perf_attach,       \
+	  __VA_ARGS__ }
 
-const struct provider prov_interval = PERF_PROVIDER(PROV_INTERVAL);
-const struct provider prov_profile = PERF_PROVIDER(PROV_PROFILE);
-const struct provider prov_software = PERF_PROVIDER(PROV_SOFTWARE, .list = software_list);
-const struct provider prov_hardware =
-	PERF_PROVIDER(PROV_HARDWARE, .list = hardware_list, .unsupported = hardware_unsupported);
+const struct probe_type probe_interval = PERF_PROBE(PROV_INTERVAL, "interval", "i", SHAPE_RATE, 2, 2);
+const struct probe_type probe_profile = PERF_PROBE(PROV_PROFILE, "profile", "p", SHAPE_RATE, 2, 2);
+const struct probe_type probe_software =
+	PERF_PROBE(PROV_SOFTWARE, "software", "s", SHAPE_EVENT, 1, 2, .list = software_list);
+const struct probe_type probe_hardware = PERF_PROBE(PROV_HARDWARE, "hardware", "h", SHAPE_EVENT, 1, 2,
+						    .list = hardware_list, .unavailable = hardware_unavailable);

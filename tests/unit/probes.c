@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/provider.h"
-#include "runtime/tracefs.h"
+#include "probes/probe.h"
+#include "util/tracefs.h"
 #include "util/diag.h"
 
 static int failures;
@@ -35,7 +35,7 @@ static struct attach_spec spec(enum provider_kind kind, const char *target, cons
 {
 	struct attach_spec s = {
 		.provider = kind,
-		.provider_name = provider_name(kind),
+		.provider_name = probe_type_for(kind)->name,
 		.target = target ? strdup(target) : NULL,
 		.func = func ? strdup(func) : NULL,
 		.freq = freq,
@@ -60,12 +60,12 @@ static void list_events_dir(const char *pattern, struct strlist *out)
 	}
 	if (d)
 		closedir(d);
-	names_sort_unique(out);
+	strlist_sort_unique(out);
 }
 
 static void test_expand(void)
 {
-	const struct provider *p = provider_for(PROV_TRACEPOINT);
+	const struct probe_type *p = probe_type_for(PROV_TRACEPOINT);
 	struct attach_spec s = spec(PROV_TRACEPOINT, "syscalls", "sys_enter_open*", 0);
 	struct strlist got = { 0 }, want = { 0 };
 	CHECK(p->expand(&s, &got) == 0, "expand failed");
@@ -89,7 +89,7 @@ static void test_expand(void)
 	}
 
 	s = spec(PROV_RAWTRACEPOINT, NULL, "sched_switc?", 0);
-	CHECK(provider_for(PROV_RAWTRACEPOINT)->expand(&s, &got) == 0 && got.len == 1 &&
+	CHECK(probe_type_for(PROV_RAWTRACEPOINT)->expand(&s, &got) == 0 && got.len == 1 &&
 		      !strcmp(got.items[0], "sched_switch"), "rawtracepoint sched_switc?");
 	strlist_free(&got);
 	attach_spec_free(&s);
@@ -117,9 +117,9 @@ static void check_int(const struct type *rec, const char *name, int offset, int 
  * size 8 with signed:0, yet signed as declared (bpftrace prints -100). */
 static void test_args(void)
 {
-	const struct provider *p = provider_for(PROV_TRACEPOINT);
+	const struct probe_type *p = probe_type_for(PROV_TRACEPOINT);
 	struct attach_spec s = spec(PROV_TRACEPOINT, "syscalls", "sys_enter_openat", 0);
-	const struct type *rec = p->args_type(&s, "syscalls:sys_enter_openat");
+	const struct type *rec = p->args_type(&(struct probe_site){ &s, "syscalls:sys_enter_openat" });
 	CHECK(rec && rec->kind == T_RECORD && !strcmp(rec->name, "struct _tracepoint_syscalls_sys_enter_openat"),
 	      "openat record");
 	CHECK(rec && rec->size == 48, "openat size %d", rec ? rec->size : -1);
@@ -134,7 +134,7 @@ static void test_args(void)
 	attach_spec_free(&s);
 
 	s = spec(PROV_TRACEPOINT, "sched", "sched_switch", 0);
-	rec = p->args_type(&s, "sched:sched_switch");
+	rec = p->args_type(&(struct probe_site){ &s, "sched:sched_switch" });
 	f = field(rec, "prev_comm");
 	CHECK(f && f->offset == 8 && f->type->kind == T_STR && f->type->size == 16, "prev_comm string[16]");
 	check_int(rec, "prev_pid", 24, 4, true);
@@ -185,7 +185,7 @@ static void test_perf_names(void)
 		struct attach_spec s = spec(kind, bad[i][1], NULL, 0);
 		struct strlist targets = { 0 };
 		int errors = diag_error_count();
-		CHECK(provider_for(kind)->expand(&s, &targets) == -1 && diag_error_count() == errors + 1,
+		CHECK(probe_type_for(kind)->expand(&s, &targets) == -1 && diag_error_count() == errors + 1,
 		      "%s:%s accepted", bad[i][0], bad[i][1]);
 		attach_spec_free(&s);
 	}
@@ -198,21 +198,21 @@ static void test_perf_names(void)
 static void test_table(void)
 {
 	for (int k = 0; k < PROV__COUNT; k++)
-		CHECK(provider_for(k) && provider_for(k)->kind == (enum provider_kind)k, "provider %d", k);
-	const char *why = provider_for(PROV_KPROBE)->unsupported();
+		CHECK(probe_type_for(k) && probe_type_for(k)->kind == (enum provider_kind)k, "provider %d", k);
+	const char *why = probe_type_for(PROV_KPROBE)->unavailable();
 	CHECK(why && strstr(why, "kprobe") && strstr(why, "not supported"), "kprobe: %s", why);
 	struct attach_spec s = spec(PROV_BEGIN, NULL, NULL, 0);
 	struct strlist targets = { 0 };
-	CHECK(provider_for(PROV_BEGIN)->expand(&s, &targets) == 0 && targets.len == 1 && !*targets.items[0],
+	CHECK(probe_type_for(PROV_BEGIN)->expand(&s, &targets) == 0 && targets.len == 1 && !*targets.items[0],
 	      "BEGIN target");
 	strlist_free(&targets);
 
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	int n = provider_list("software:cpu*", out);
-	n += provider_list("tracepoint:sched:sched_switch", out);
-	n += provider_list("rawtracepoint:sched_switch", out);
+	int n = probe_list("software:cpu*", out);
+	n += probe_list("tracepoint:sched:sched_switch", out);
+	n += probe_list("rawtracepoint:sched_switch", out);
 	fclose(out);
 	CHECK(n == 5 && !strcmp(text, "software:cpu-clock:\nsoftware:cpu-migrations:\nsoftware:cpu:\n"
 				       "tracepoint:sched:sched_switch\nrawtracepoint:sched_switch\n"),
@@ -281,7 +281,7 @@ static int online_cpus(void)
 static void check_attach(enum provider_kind kind, const char *target, const char *func, uint64_t freq,
 			 enum bpf_prog_type type, int want_fds, int want_links, void (*fire)(void))
 {
-	const struct provider *p = provider_for(kind);
+	const struct probe_type *p = probe_type_for(kind);
 	struct attach_spec s = spec(kind, target, func, freq);
 	struct strlist targets = { 0 };
 	int prog = load(type);
@@ -291,7 +291,7 @@ static void check_attach(enum provider_kind kind, const char *target, const char
 	}
 	uint32_t id = prog_info(prog).id;
 	struct attachment att = { 0 };
-	int err = p->attach(&s, targets.items[0], prog, &att);
+	int err = p->attach(&s, targets.items[0], prog, &(struct attach_env){ 0 }, &att);
 	CHECK(!err, "attach %s: %s", targets.items[0], strerror(-err));
 	CHECK(att.nfds == want_fds, "%s: %d fds, want %d", targets.items[0], att.nfds, want_fds);
 	CHECK(links_of(id) == want_links, "%s: %d links", targets.items[0], links_of(id));
@@ -348,7 +348,7 @@ static void test_attach(void)
 /* Hardware events where the machine has a PMU; a clear reason where not. */
 static void test_hardware(void)
 {
-	const char *why = provider_for(PROV_HARDWARE)->unsupported();
+	const char *why = probe_type_for(PROV_HARDWARE)->unavailable();
 	if (why) {
 		CHECK(strstr(why, "not available"), "%s", why);
 		printf("skipped hardware:cycles: %s\n", why);

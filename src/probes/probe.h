@@ -1,0 +1,130 @@
+/* The probe contract: everything scry knows about one kind of attach point
+ * (tracepoint, uprobe, interval, ...) is one `struct probe_type` in one file
+ * of src/probes, found through probe_type_for(). The parser asks it for the
+ * shape of an attach point, codegen for the program type and for the code
+ * that reads each context value, the runtime for the targets and the
+ * attach. Codegen never tests for a kind of probe: it asks the contract.
+ *
+ * Probe types speak codegen's vocabulary (types.h, ir.h) to describe their
+ * context; they use none of its passes. */
+#ifndef SCRY_PROBE_H
+#define SCRY_PROBE_H
+
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "codegen/ir.h"
+#include "codegen/types.h"
+#include "probes/attach.h"
+#include "util/strlist.h"
+
+/* What one attached target holds open: perf events, links, raw tracepoint
+ * fds (one per CPU for profile, software and hardware). Closing the fds
+ * detaches everything; nothing is written to tracefs. A zeroed attachment
+ * is empty. */
+struct attachment {
+	int *fds;
+	int nfds;
+};
+
+void attachment_add(struct attachment *a, int fd);
+/* Close every fd and empty the attachment. */
+void attachment_close(struct attachment *a);
+
+/* What the command line adds to every attach: -p PID (0: every process). */
+struct attach_env {
+	pid_t pid;
+};
+
+/* One program's view of its probe: the spec and, when the program serves
+ * one target only, that target (else NULL). */
+struct probe_site {
+	const struct attach_spec *spec;
+	const char *target;
+};
+
+struct probe_type {
+	/* ---- names and the shape of the attach point (parser) ---- */
+	enum provider_kind kind;
+	const char *name;        /* canonical: "tracepoint", "fentry", ... */
+	const char *aliases[3];  /* short and historical spellings */
+	enum attach_shape shape;
+	int min_parts, max_parts; /* parts after the provider */
+	bool wildcards;           /* '*' may stand in the target or function */
+
+	/* ---- program (codegen, loader) ---- */
+	enum bpf_prog_type prog_type;
+	/* The expected attach type to load with (0: none); may ask the kernel. */
+	enum bpf_attach_type (*attach_type)(void);
+	/* Builtins whose value depends on the target ("probe" always does):
+	 * a body using one gets a program per target. NULL-terminated. */
+	const char *const *per_target;
+	/* Run once by scry through BPF_PROG_TEST_RUN (BEGIN, END), not attached. */
+	bool once;
+
+	/* ---- targets (codegen plans programs, -l lists) ---- */
+	/* Concrete targets for a spec, wildcards expanded, sorted:
+	 * "syscalls:sys_enter_openat", "sched_switch", "ms:100", "" (BEGIN/END).
+	 * Returns 0, or -1 after reporting an error at spec->loc. */
+	int (*expand)(const struct attach_spec *spec, struct strlist *targets);
+	/* Append the full names of every attach point for `scry -l`. Optional. */
+	void (*list)(struct strlist *names);
+	/* Why this kernel or machine cannot attach it, checked once before
+	 * loading; or NULL. When it says why, nothing else is used. Optional. */
+	const char *(*unavailable)(void);
+
+	/* ---- context (codegen): NULL members mean "not in this probe" ---- */
+	/* arg0..argN: how many there are, and the code reading arg i into a
+	 * new vreg from the context pointer in ctx. */
+	int nargs;
+	int (*emit_arg)(struct ir *ir, int ctx, const struct probe_site *site, int i);
+	int (*emit_retval)(struct ir *ir, int ctx, const struct probe_site *site);
+	/* The record `args` points at for a site with one target; the program's
+	 * context is that record. NULL after reporting an error. */
+	const struct type *(*args_type)(const struct probe_site *site);
+	/* `func`: the traced function's name for a site, or NULL (not known). */
+	const char *(*func_name)(const struct probe_site *site);
+	/* Whether plain integers used as addresses point into user space. */
+	bool (*user_memory)(const struct attach_spec *spec);
+
+	/* ---- attach (runtime) ---- */
+	/* Attach prog_fd to one target. Returns 0 or a negative errno; on error
+	 * nothing stays open. NULL when `once`. */
+	int (*attach)(const struct attach_spec *spec, const char *target, int prog_fd,
+		      const struct attach_env *env, struct attachment *out);
+};
+
+const struct probe_type *probe_type_for(enum provider_kind kind);
+/* The probe type a provider name or alias ("t", "kfunc") names, or NULL. */
+const struct probe_type *probe_type_named(const char *name);
+/* Whether the body of a probe of this type needs one program per target. */
+bool probe_needs_per_target(const struct probe_type *pt, const struct node *probe);
+
+/* `scry -l [pattern]`: every attach point whose full name matches the fnmatch
+ * pattern (all when NULL), sorted, one a line. Returns how many were listed. */
+int probe_list(const char *pattern, FILE *out);
+
+/* The perf event a profile/interval/software/hardware spec opens: type,
+ * config and sample_period, or sample_freq with freq set. Returns 0, or -1
+ * after reporting an unknown event name at spec->loc. */
+int perf_attr_for(const struct attach_spec *spec, struct perf_event_attr *attr);
+
+/* Open a perf event on one CPU and pid (-1: all), link prog_fd to it and
+ * enable it; the perf and link fds go into out. Returns 0 or a negative
+ * errno, leaving what was opened in out for the caller to close. */
+int perf_event_attach(struct perf_event_attr *attr, int cpu, pid_t pid, int prog_fd, struct attachment *out);
+
+/* "PREFIX:ITEM" for every item, appended to names. */
+void names_add_prefixed(struct strlist *names, const char *prefix, const struct strlist *items);
+
+/* Probe types, one per file (perf.c holds the four perf-event ones). */
+extern const struct probe_type probe_begin, probe_end;
+extern const struct probe_type probe_tracepoint, probe_rawtracepoint;
+extern const struct probe_type probe_interval, probe_profile, probe_software, probe_hardware;
+extern const struct probe_type probe_kprobe, probe_kretprobe, probe_uprobe, probe_uretprobe;
+extern const struct probe_type probe_usdt, probe_fentry, probe_fexit;
+
+#endif

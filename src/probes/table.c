@@ -1,0 +1,140 @@
+/* The table of probe types, BEGIN/END, the ones not written yet,
+ * attachments and `scry -l`. */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parser/ast.h"
+#include "probes/probe.h"
+
+void attachment_add(struct attachment *a, int fd)
+{
+	a->fds = realloc(a->fds, (a->nfds + 1) * sizeof(*a->fds));
+	if (!a->fds)
+		abort();
+	a->fds[a->nfds++] = fd;
+}
+
+void attachment_close(struct attachment *a)
+{
+	/* Links before the perf events they hold: reverse order of opening. */
+	for (int i = a->nfds - 1; i >= 0; i--)
+		close(a->fds[i]);
+	free(a->fds);
+	a->fds = NULL;
+	a->nfds = 0;
+}
+
+void names_add_prefixed(struct strlist *names, const char *prefix, const struct strlist *items)
+{
+	for (int i = 0; i < items->len; i++) {
+		char *full;
+		if (asprintf(&full, "%s:%s", prefix, items->items[i]) < 0)
+			abort();
+		strlist_add(names, full);
+		free(full);
+	}
+}
+
+/* BEGIN and END: one program each, run by the runtime with BPF_PROG_TEST_RUN. */
+static int once_expand(const struct attach_spec *spec, struct strlist *targets)
+{
+	(void)spec;
+	strlist_add(targets, "");
+	return 0;
+}
+
+const struct probe_type probe_begin = {
+	.kind = PROV_BEGIN, .name = "BEGIN", .shape = SHAPE_NONE,
+	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT, .once = true, .expand = once_expand,
+};
+const struct probe_type probe_end = {
+	.kind = PROV_END, .name = "END", .shape = SHAPE_NONE,
+	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT, .once = true, .expand = once_expand,
+};
+
+/* Probe types still to write: they parse, and say so. */
+#define NOT_YET(var, k, n, a1, a2, shp, lo, hi)                                        \
+	static const char *var##_not_yet(void)                                         \
+	{                                                                              \
+		return n " probes are not supported yet by scry";                      \
+	}                                                                              \
+	const struct probe_type var = { .kind = k, .name = n, .aliases = { a1, a2 },   \
+					.shape = shp, .min_parts = lo, .max_parts = hi, \
+					.wildcards = true, .unavailable = var##_not_yet };
+
+NOT_YET(probe_kprobe, PROV_KPROBE, "kprobe", "k", NULL, SHAPE_FUNC, 1, 1)
+NOT_YET(probe_kretprobe, PROV_KRETPROBE, "kretprobe", "kr", NULL, SHAPE_FUNC, 1, 1)
+NOT_YET(probe_uprobe, PROV_UPROBE, "uprobe", "u", NULL, SHAPE_UPROBE, 2, 2)
+NOT_YET(probe_uretprobe, PROV_URETPROBE, "uretprobe", "ur", NULL, SHAPE_UPROBE, 2, 2)
+NOT_YET(probe_usdt, PROV_USDT, "usdt", "U", NULL, SHAPE_USDT, 2, 3)
+NOT_YET(probe_fentry, PROV_FENTRY, "fentry", "kfunc", "f", SHAPE_MODFUNC, 1, 2)
+NOT_YET(probe_fexit, PROV_FEXIT, "fexit", "kretfunc", "fr", SHAPE_MODFUNC, 1, 2)
+
+static const struct probe_type *const types[PROV__COUNT] = {
+	[PROV_BEGIN] = &probe_begin,
+	[PROV_END] = &probe_end,
+	[PROV_TRACEPOINT] = &probe_tracepoint,
+	[PROV_RAWTRACEPOINT] = &probe_rawtracepoint,
+	[PROV_KPROBE] = &probe_kprobe,
+	[PROV_KRETPROBE] = &probe_kretprobe,
+	[PROV_UPROBE] = &probe_uprobe,
+	[PROV_URETPROBE] = &probe_uretprobe,
+	[PROV_USDT] = &probe_usdt,
+	[PROV_FENTRY] = &probe_fentry,
+	[PROV_FEXIT] = &probe_fexit,
+	[PROV_PROFILE] = &probe_profile,
+	[PROV_INTERVAL] = &probe_interval,
+	[PROV_SOFTWARE] = &probe_software,
+	[PROV_HARDWARE] = &probe_hardware,
+};
+
+const struct probe_type *probe_type_for(enum provider_kind kind)
+{
+	return kind < PROV__COUNT ? types[kind] : NULL;
+}
+
+const struct probe_type *probe_type_named(const char *name)
+{
+	for (int k = 0; k < PROV__COUNT; k++) {
+		const struct probe_type *pt = types[k];
+		if (!strcmp(pt->name, name))
+			return pt;
+		for (int a = 0; a < 3 && pt->aliases[a]; a++)
+			if (!strcmp(pt->aliases[a], name))
+				return pt;
+	}
+	return NULL;
+}
+
+bool probe_needs_per_target(const struct probe_type *pt, const struct node *probe)
+{
+	const struct node *parts[] = { probe->probe.pred, probe->probe.body };
+	for (int i = 0; i < 2; i++) {
+		if (node_uses_builtin(parts[i], "probe"))
+			return true;
+		for (const char *const *b = pt->per_target; b && *b; b++)
+			if (node_uses_builtin(parts[i], *b))
+				return true;
+	}
+	return false;
+}
+
+int probe_list(const char *pattern, FILE *out)
+{
+	struct strlist names = { 0 };
+	for (int k = 0; k < PROV__COUNT; k++)
+		if (types[k]->list)
+			types[k]->list(&names);
+	strlist_sort_unique(&names);
+	int n = 0;
+	for (int i = 0; i < names.len; i++) {
+		if (pattern && fnmatch(pattern, names.items[i], 0))
+			continue;
+		fprintf(out, "%s\n", names.items[i]);
+		n++;
+	}
+	strlist_free(&names);
+	return n;
+}
