@@ -121,8 +121,8 @@ static void emit_probe(struct cg *cg, struct node *n, int base, int off)
 /* `func`: the traced function's name, which the probe type knows per target. */
 static const struct type *type_of_func(struct cg *cg, struct node *n)
 {
-	const char *name = cg->probe->func_name ? cg->probe->func_name(&cg->site) : NULL;
-	if (!name) {
+	char name[256];
+	if (!cg->probe->func_name || !cg->probe->func_name(&cg->site, name, sizeof(name))) {
 		sema_error(cg, &n->loc, "The func builtin can not be used with '%s' probes", cg->probe->name);
 		return NULL;
 	}
@@ -131,7 +131,9 @@ static const struct type *type_of_func(struct cg *cg, struct node *n)
 
 static void emit_func(struct cg *cg, struct node *n, int base, int off)
 {
-	emit_literal(cg, n->type, cg->probe->func_name(&cg->site), base, off);
+	char name[256];
+	cg->probe->func_name(&cg->site, name, sizeof(name));
+	emit_literal(cg, n->type, name, base, off);
 }
 
 /* `args`: a pointer to the probe's argument record (the context itself). */

@@ -85,16 +85,21 @@ struct probe_type {
 	/* The record `args` points at for a site with one target; the program's
 	 * context is that record. NULL after reporting an error. */
 	const struct type *(*args_type)(const struct probe_site *site);
-	/* `func`: the traced function's name for a site, or NULL (not known). */
-	const char *(*func_name)(const struct probe_site *site);
+	/* `func`: the traced function's name for a site into buf; false when
+	 * it is not known. */
+	bool (*func_name)(const struct probe_site *site, char *buf, size_t len);
 	/* Whether plain integers used as addresses point into user space. */
 	bool (*user_memory)(const struct attach_spec *spec);
 
 	/* ---- attach (runtime) ---- */
 	/* Attach prog_fd to one target. Returns 0 or a negative errno; on error
-	 * nothing stays open. NULL when `once`. */
+	 * nothing stays open. NULL when `once` or when attach_all is given. */
 	int (*attach)(const struct attach_spec *spec, const char *target, int prog_fd,
 		      const struct attach_env *env, struct attachment *out);
+	/* Attach prog_fd to all its targets at once, for kernels that take
+	 * many in one call (uprobe_multi): like attach, for a whole list. */
+	int (*attach_all)(const struct attach_spec *spec, const struct strlist *targets, int prog_fd,
+			  const struct attach_env *env, struct attachment *out);
 };
 
 const struct probe_type *probe_type_for(enum provider_kind kind);

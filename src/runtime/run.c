@@ -78,6 +78,16 @@ static int attach_all(struct session *s)
 		const struct probe_type *pt = probe_type_for(p->spec->provider);
 		if (pt->once)
 			continue;
+		if (pt->attach_all) {
+			int err = pt->attach_all(p->spec, &p->targets, s->prog_fds[i], &s->opts->env,
+						 &s->atts[s->natts]);
+			if (err) {
+				diag_fatal("failed to attach %s: %s", p->name, strerror(-err));
+				return -1;
+			}
+			s->natts++;
+			continue;
+		}
 		for (int t = 0; t < p->targets.len; t++) {
 			int err = pt->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->opts->env,
 					     &s->atts[s->natts]);
