@@ -185,7 +185,8 @@ static const struct type *type_of_argN(struct cg *cg, struct node *n)
 
 static int emit_argN(struct cg *cg, struct node *n)
 {
-	return cg->probe->emit_arg(cg->ir, cg->ctx, &cg->site, arg_index(n->ident.name));
+	struct probe_emit e = { cg->ir, &cg->frame, cg->ctx, &cg->site };
+	return cg->probe->emit_arg(&e, arg_index(n->ident.name));
 }
 
 static const struct type *type_of_retval(struct cg *cg, struct node *n)
@@ -200,7 +201,8 @@ static const struct type *type_of_retval(struct cg *cg, struct node *n)
 static int emit_retval(struct cg *cg, struct node *n)
 {
 	(void)n;
-	return cg->probe->emit_retval(cg->ir, cg->ctx, &cg->site);
+	struct probe_emit e = { cg->ir, &cg->frame, cg->ctx, &cg->site };
+	return cg->probe->emit_retval(&e);
 }
 
 static const struct builtin builtins[] = {

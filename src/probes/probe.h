@@ -46,6 +46,16 @@ struct probe_site {
 	const char *target;
 };
 
+/* Where a probe type emits the code reading a context value: the IR of the
+ * program, its frame (for scratch slots), the vreg holding the context
+ * pointer, and the site. */
+struct probe_emit {
+	struct ir *ir;
+	struct frame *frame;
+	int ctx;
+	const struct probe_site *site;
+};
+
 struct probe_type {
 	/* ---- names and the shape of the attach point (parser) ---- */
 	enum provider_kind kind;
@@ -78,10 +88,10 @@ struct probe_type {
 
 	/* ---- context (codegen): NULL members mean "not in this probe" ---- */
 	/* arg0..argN: how many there are, and the code reading arg i into a
-	 * new vreg from the context pointer in ctx. */
+	 * new vreg; retval likewise. */
 	int nargs;
-	int (*emit_arg)(struct ir *ir, int ctx, const struct probe_site *site, int i);
-	int (*emit_retval)(struct ir *ir, int ctx, const struct probe_site *site);
+	int (*emit_arg)(const struct probe_emit *e, int i);
+	int (*emit_retval)(const struct probe_emit *e);
 	/* The record `args` points at for a site with one target; the program's
 	 * context is that record. NULL after reporting an error. */
 	const struct type *(*args_type)(const struct probe_site *site);

@@ -71,11 +71,10 @@ static void raw_list(struct strlist *names)
 }
 
 /* arg i: a u64 at ctx + 8 * i */
-static int raw_emit_arg(struct ir *ir, int ctx, const struct probe_site *site, int i)
+static int raw_emit_arg(const struct probe_emit *e, int i)
 {
-	(void)site;
-	int v = ir_vreg(ir);
-	ir_load(ir, 8, v, ctx, (int16_t)(8 * i));
+	int v = ir_vreg(e->ir);
+	ir_load(e->ir, 8, v, e->ctx, (int16_t)(8 * i));
 	return v;
 }
 

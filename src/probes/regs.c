@@ -35,14 +35,12 @@ static int load_u64(struct ir *ir, int ctx, int off)
 	return v;
 }
 
-int regs_emit_arg(struct ir *ir, int ctx, const struct probe_site *site, int i)
+int regs_emit_arg(const struct probe_emit *e, int i)
 {
-	(void)site;
-	return load_u64(ir, ctx, regs_arg_offset(i));
+	return load_u64(e->ir, e->ctx, regs_arg_offset(i));
 }
 
-int regs_emit_retval(struct ir *ir, int ctx, const struct probe_site *site)
+int regs_emit_retval(const struct probe_emit *e)
 {
-	(void)site;
-	return load_u64(ir, ctx, regs_ret_offset());
+	return load_u64(e->ir, e->ctx, regs_ret_offset());
 }

@@ -21,7 +21,7 @@ int regs_arg_offset(int i);
 int regs_ret_offset(void);
 
 /* The contract's emit_arg and emit_retval for pt_regs contexts. */
-int regs_emit_arg(struct ir *ir, int ctx, const struct probe_site *site, int i);
-int regs_emit_retval(struct ir *ir, int ctx, const struct probe_site *site);
+int regs_emit_arg(const struct probe_emit *e, int i);
+int regs_emit_retval(const struct probe_emit *e);
 
 #endif
