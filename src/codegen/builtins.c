@@ -100,10 +100,7 @@ static int emit_stack_builtin(struct cg *cg, struct node *n)
 /* A string known when compiling (probe, func): a literal. */
 static void emit_literal(struct cg *cg, const struct type *t, const char *text, int base, int off)
 {
-	struct node lit = { .kind = N_STR, .type = (struct type *)t };
-	lit.str.bytes = (char *)text;
-	lit.str.len = (int)strlen(text);
-	emit_expr_to(cg, &lit, base, off);
+	emit_store_bytes(cg, base, off, text, (int)strlen(text), t->size);
 }
 
 /* `probe`: the name of the attach point this program serves. */
@@ -115,7 +112,7 @@ static const struct type *type_of_probe(struct cg *cg, struct node *n)
 
 static void emit_probe(struct cg *cg, struct node *n, int base, int off)
 {
-	emit_literal(cg, n->type, cg->probe_name, base, off);
+	emit_literal(cg, ty(cg, n), cg->probe_name, base, off);
 }
 
 /* `func`: the traced function's name, which the probe type knows per target. */
@@ -133,7 +130,7 @@ static void emit_func(struct cg *cg, struct node *n, int base, int off)
 {
 	char name[256];
 	cg->probe->func_name(&cg->site, name, sizeof(name));
-	emit_literal(cg, n->type, name, base, off);
+	emit_literal(cg, ty(cg, n), name, base, off);
 }
 
 /* `args`: a pointer to the probe's argument record (the context itself). */

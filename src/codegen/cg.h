@@ -38,6 +38,9 @@ struct cg {
 
 	struct var *vars;
 	int nvars;
+	/* the types of this program's expressions, by node id: the program's
+	 * own (prog->types), as one probe types differently per target */
+	const struct type **types;
 
 	/* emission: the state of the function being emitted */
 	struct ir *ir;
@@ -48,6 +51,17 @@ struct cg {
 	struct ir_func *subprogs;   /* callbacks emitted so far: function 1, 2, ... */
 	int nsubprogs;
 };
+
+/* The type semantic analysis gave expression n in this program. */
+static inline const struct type *ty(const struct cg *cg, const struct node *n)
+{
+	return cg->types[n->id];
+}
+
+static inline const struct type *ty_set(struct cg *cg, const struct node *n, const struct type *t)
+{
+	return cg->types[n->id] = t;
+}
 
 /* ---- structs.c ---- */
 /* Register the script's struct definitions (errors through diag). */
@@ -130,6 +144,9 @@ int emit_string_equal(struct cg *cg, struct node *l, struct node *r, int limit, 
 int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed);
 /* target OP= x for an integer variable or map; returns a vreg with the new value. */
 int emit_update(struct cg *cg, struct node *target, enum op op, int x);
+/* Store literal bytes (zero padded to size) at base+off, four at a time
+ * where aligned. */
+void emit_store_bytes(struct cg *cg, int base, int off, const char *bytes, int len, int size);
 /* Zero size bytes at base + off. */
 void emit_zero(struct cg *cg, int base, int off, int size);
 /* Copy size bytes from src_base+src_off to dst_base+dst_off (both readable BPF memory). */

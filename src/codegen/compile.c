@@ -70,6 +70,7 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 {
 	memset(cg, 0, sizeof(*cg));
 	cg->res = &c->res;
+	cg->types = p->types;
 	cg->unsafe = opts->unsafe;
 	cg->probe = probe_type_for(p->spec->provider);
 	cg->site = (struct probe_site){ .spec = p->spec, .target = p->targets.len == 1 ? p->targets.items[0] : NULL };
@@ -84,13 +85,15 @@ static void cg_free(struct cg *cg)
 	for (int i = 0; i < cg->nvars; i++)
 		free(cg->vars[i].name);
 	free(cg->vars);
+	cg->vars = NULL;
+	cg->nvars = 0;
 }
 
 static void sema_prog(struct cg *cg, struct prog *p)
 {
 	struct node *pred = p->probe->probe.pred;
 	/* bpftrace takes a pointer as a predicate (non-NULL), but not in if() */
-	if (pred && sema_expr(cg, pred) && pred->type->kind != T_INT && pred->type->kind != T_PTR)
+	if (pred && sema_expr(cg, pred) && ty(cg, pred)->kind != T_INT && ty(cg, pred)->kind != T_PTR)
 		sema_error(cg, &pred->loc, "Invalid type for predicate: %s", "must be an integer");
 	sema_stmts(cg, p->probe->probe.body);
 }
@@ -173,27 +176,32 @@ int compile(const struct node *ast, const struct compile_opts *opts, struct comp
 		return -1;
 
 	/* Pass one learns every map's type quietly (a map may be read in a
-	 * probe before the one that assigns it); pass two reports, once per probe. */
+	 * probe before the one that assigns it). Pass two types each program
+	 * once, reporting for the first program of each probe; its types and
+	 * variables are what emission uses. */
+	struct cg *cgs = calloc(c->nprogs, sizeof(*cgs));
+	if (!cgs)
+		abort();
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < c->nprogs; i++) {
-			struct cg cg;
-			cg_init(&cg, c, &c->progs[i], opts);
-			cg.quiet = pass == 0 || !c->progs[i].reports;
-			sema_prog(&cg, &c->progs[i]);
-			cg_free(&cg);
+			struct prog *p = &c->progs[i];
+			free(p->types);
+			p->types = calloc(node_ids(), sizeof(*p->types));
+			if (!p->types)
+				abort();
+			cg_free(&cgs[i]);
+			cg_init(&cgs[i], c, p, opts);
+			cgs[i].quiet = pass == 0 || !p->reports;
+			sema_prog(&cgs[i], p);
 		}
 	}
 	if (diag_error_count())
-		return -1;
-
-	for (int i = 0; i < c->nprogs && !rc; i++) {
-		struct cg cg;
-		cg_init(&cg, c, &c->progs[i], opts);
-		cg.quiet = true;
-		sema_prog(&cg, &c->progs[i]); /* rebuilds the variables */
-		rc = emit_prog(&cg, &c->progs[i]);
-		cg_free(&cg);
-	}
+		rc = -1;
+	for (int i = 0; i < c->nprogs && !rc; i++)
+		rc = emit_prog(&cgs[i], &c->progs[i]);
+	for (int i = 0; i < c->nprogs; i++)
+		cg_free(&cgs[i]);
+	free(cgs);
 	return rc;
 }
 
@@ -202,6 +210,7 @@ void compiled_free(struct compiled *c)
 	for (int i = 0; i < c->nprogs; i++) {
 		struct prog *p = &c->progs[i];
 		free(p->name);
+		free(p->types);
 		strlist_free(&p->targets);
 		for (int f = 0; f < p->nfuncs; f++)
 			ir_free(&p->funcs[f].ir);

@@ -22,6 +22,7 @@ struct prog {
 	enum bpf_attach_type attach_type; /* expected attach type to load with, or 0 */
 	struct strlist targets;          /* where to attach this program */
 	bool reports;                    /* the first program of its probe: reports errors */
+	const struct type **types;       /* expression types by node id (sema's result) */
 	struct ir_func *funcs;           /* main, then callbacks; kept for listings (-d) */
 	int nfuncs;
 	struct prog_code code;

@@ -39,9 +39,7 @@ void emit_copy(struct cg *cg, int dst_base, int dst_off, int src_base, int src_o
 	}
 }
 
-/* Store literal bytes (zero padded to size) at base+off, four at a time
- * where aligned. */
-static void emit_store_bytes(struct cg *cg, int base, int off, const char *bytes, int len, int size)
+void emit_store_bytes(struct cg *cg, int base, int off, const char *bytes, int len, int size)
 {
 	for (int i = 0; i < size;) {
 		int n = size - i >= 4 && (off + i) % 4 == 0 ? 4 : 1;
@@ -236,11 +234,11 @@ int emit_string_equal(struct cg *cg, struct node *l, struct node *r, int limit, 
 	int v;
 	if (r->kind == N_STR || l->kind == N_STR) {
 		struct node *other = r->kind == N_STR ? l : r, *lit = r->kind == N_STR ? r : l;
-		int off = frame_alloc(&cg->frame, other->type->size);
+		int off = frame_alloc(&cg->frame, ty(cg, other)->size);
 		emit_expr_to(cg, other, FP, off);
-		v = emit_strcmp_literal(cg, FP, off, other->type->size, lit, limit, equal);
+		v = emit_strcmp_literal(cg, FP, off, ty(cg, other)->size, lit, limit, equal);
 	} else {
-		int size = l->type->size > r->type->size ? l->type->size : r->type->size;
+		int size = ty(cg, l)->size > ty(cg, r)->size ? ty(cg, l)->size : ty(cg, r)->size;
 		int a = frame_alloc(&cg->frame, size), b = frame_alloc(&cg->frame, size);
 		emit_zero(cg, FP, a, size);
 		emit_zero(cg, FP, b, size);
@@ -319,11 +317,11 @@ static int emit_binop(struct cg *cg, struct node *n)
 	enum op op = n->binop.op;
 	if (op == OP_LAND || op == OP_LOR)
 		return emit_logical(cg, n);
-	if (n->binop.left->type->kind == T_STR)
+	if (ty(cg, n->binop.left)->kind == T_STR)
 		return emit_string_equal(cg, n->binop.left, n->binop.right, INT_MAX, n->binop.op == OP_EQ);
 	int a = emit_expr(cg, n->binop.left);
 	int b = emit_expr(cg, n->binop.right);
-	bool is_signed = n->binop.left->type->is_signed && n->binop.right->type->is_signed;
+	bool is_signed = ty(cg, n->binop.left)->is_signed && ty(cg, n->binop.right)->is_signed;
 	return emit_arith(cg, op, a, b, is_signed);
 }
 
@@ -355,11 +353,11 @@ static int emit_unop(struct cg *cg, struct node *n)
 		return emit_step(cg, n);
 	int v = emit_expr(cg, n->unop.operand);
 	if (n->unop.op == OP_DEREF) {
-		const struct type *o = n->unop.operand->type;
+		const struct type *o = ty(cg, n->unop.operand);
 		int slot = frame_alloc(&cg->frame, 8), r = ir_vreg(ir);
 		ir_storei(ir, 8, FP, slot, 0);
 		emit_probe_read(cg, FP, slot, n->unop.size, v, o->kind == T_PTR && o->user, false);
-		emit_load_int(cg, r, FP, slot, type_int(n->unop.size, n->type->is_signed));
+		emit_load_int(cg, r, FP, slot, type_int(n->unop.size, ty(cg, n)->is_signed));
 		return r;
 	}
 	switch (n->unop.op) {
@@ -402,11 +400,11 @@ static struct node *member_base(const struct node *n)
 }
 
 /* Offset of member n (a field, or an element at a constant index) in its base's value. */
-static int member_offset(const struct node *n)
+static int member_offset(const struct cg *cg, const struct node *n)
 {
 	if (n->kind == N_INDEX)
-		return (int)n->index.index->integer.value * n->type->size;
-	const struct type *bt = n->field.base->type;
+		return (int)n->index.index->integer.value * ty(cg, n)->size;
+	const struct type *bt = ty(cg, n->field.base);
 	return type_field(bt->kind == T_PTR ? bt->to : bt, n->field.name)->offset;
 }
 
@@ -415,21 +413,21 @@ static int member_offset(const struct node *n)
 static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 {
 	struct node *b = member_base(n);
-	if (n->kind == N_INDEX && (b->type->kind == T_PTR || n->index.index->kind != N_INT))
+	if (n->kind == N_INDEX && (ty(cg, b)->kind == T_PTR || n->index.index->kind != N_INT))
 		return false;
 	if (is_args(b)) {
 		*base = cg->ctx;
-		*off = member_offset(n);
+		*off = member_offset(cg, n);
 		return true;
 	}
-	if (b->kind == N_VAR && b->type->kind != T_PTR) {
+	if (b->kind == N_VAR && ty(cg, b)->kind != T_PTR) {
 		const struct var *v = var_find(cg, b->ident.name);
 		*base = v->base;
-		*off = v->slot + member_offset(n);
+		*off = v->slot + member_offset(cg, n);
 		return true;
 	}
-	if ((b->kind == N_FIELD || b->kind == N_INDEX) && b->type->kind != T_PTR && field_place(cg, b, base, off)) {
-		*off += member_offset(n);
+	if ((b->kind == N_FIELD || b->kind == N_INDEX) && ty(cg, b)->kind != T_PTR && field_place(cg, b, base, off)) {
+		*off += member_offset(cg, n);
 		return true;
 	}
 	return false;
@@ -440,7 +438,7 @@ static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 static bool member_addr(struct cg *cg, struct node *n, int *addr, bool *user)
 {
 	struct node *b = n->kind == N_FIELD ? n->field.base : n->index.base;
-	const struct type *bt = b->type;
+	const struct type *bt = ty(cg, b);
 	if (bt->kind == T_PTR && !is_args(b)) {
 		*addr = emit_expr(cg, b);
 		*user = bt->user;
@@ -455,7 +453,7 @@ static bool member_addr(struct cg *cg, struct node *n, int *addr, bool *user)
 		ir_alui(cg->ir, BPF_ADD, *addr, type_field(rec, n->field.name)->offset);
 	} else {
 		int i = emit_expr(cg, n->index.index);
-		ir_alui(cg->ir, BPF_MUL, i, n->type->size);
+		ir_alui(cg->ir, BPF_MUL, i, ty(cg, n)->size);
 		ir_alu(cg->ir, BPF_ADD, *addr, i);
 	}
 	return true;
@@ -478,26 +476,26 @@ static int emit_member(struct cg *cg, struct node *n)
 	int base, off, v = ir_vreg(cg->ir), addr;
 	bool user;
 	if (n->kind == N_FIELD && is_args(n->field.base)) {
-		const struct field *f = type_field(n->field.base->type->to, n->field.name);
+		const struct field *f = type_field(ty(cg, n->field.base)->to, n->field.name);
 		if (f->type->kind == T_DATALOC)
 			return emit_data_loc(cg, f);
 	}
 	if (field_place(cg, n, &base, &off)) {
-		emit_load_int(cg, v, base, off, n->type);
+		emit_load_int(cg, v, base, off, ty(cg, n));
 		return v;
 	}
 	if (member_addr(cg, n, &addr, &user)) {
 		int slot = frame_alloc(&cg->frame, 8);
 		ir_storei(cg->ir, 8, FP, slot, 0);
-		emit_probe_read(cg, FP, slot, n->type->size, addr, user, false);
-		emit_load_int(cg, v, FP, slot, n->type);
+		emit_probe_read(cg, FP, slot, ty(cg, n)->size, addr, user, false);
+		emit_load_int(cg, v, FP, slot, ty(cg, n));
 		return v;
 	}
 	/* a tuple or array produced by an expression: materialise it, then load */
 	int mark = frame_mark(&cg->frame);
-	int slot = frame_alloc(&cg->frame, member_base(n)->type->size);
+	int slot = frame_alloc(&cg->frame, ty(cg, member_base(n))->size);
 	emit_expr_to(cg, member_base(n), FP, slot);
-	emit_load_int(cg, v, FP, slot + member_offset(n), n->type);
+	emit_load_int(cg, v, FP, slot + member_offset(cg, n), ty(cg, n));
 	frame_release(&cg->frame, mark);
 	return v;
 }
@@ -529,7 +527,7 @@ int emit_expr(struct cg *cg, struct node *n)
 		return emit_member(cg, n);
 	case N_CAST: {
 		int v = emit_expr(cg, n->cast.operand);
-		emit_narrow(cg, v, n->type);
+		emit_narrow(cg, v, ty(cg, n));
 		return v;
 	}
 	default:
@@ -539,7 +537,7 @@ int emit_expr(struct cg *cg, struct node *n)
 
 void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 {
-	const struct type *t = n->type;
+	const struct type *t = ty(cg, n);
 	if (type_is_scalar(t)) {
 		int v = emit_expr(cg, n);
 		ir_store(cg->ir, t->size, base, off, v);
@@ -581,9 +579,9 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 		} else if (member_addr(cg, n, &addr, &user)) {
 			emit_probe_read(cg, base, off, t->size, addr, user, false);
 		} else {
-			int mark = frame_mark(&cg->frame), slot = frame_alloc(&cg->frame, member_base(n)->type->size);
+			int mark = frame_mark(&cg->frame), slot = frame_alloc(&cg->frame, ty(cg, member_base(n))->size);
 			emit_expr_to(cg, member_base(n), FP, slot);
-			emit_copy(cg, base, off, FP, slot + member_offset(n), t->size);
+			emit_copy(cg, base, off, FP, slot + member_offset(cg, n), t->size);
 			frame_release(&cg->frame, mark);
 		}
 		break;
@@ -627,7 +625,7 @@ static void emit_var_assign(struct cg *cg, struct node *n)
 		ir_mov(cg->ir, v->vreg, x);
 		return;
 	}
-	if (value->type->size < v->type->size)
+	if (ty(cg, value)->size < v->type->size)
 		emit_zero(cg, v->base, v->slot, v->type->size);
 	emit_expr_to(cg, value, v->base, v->slot);
 }
@@ -671,7 +669,7 @@ static void emit_stmt(struct cg *cg, struct node *n)
 		struct node *e = n->stmt.expr;
 		if (e->kind == N_CALL && func_find(e->call.name)->emit_stmt)
 			func_find(e->call.name)->emit_stmt(cg, e);
-		else if (e->type && (e->type->kind == T_INT || e->type->kind == T_PTR))
+		else if (ty(cg, e) && (ty(cg, e)->kind == T_INT || ty(cg, e)->kind == T_PTR))
 			emit_expr(cg, e);
 		break;
 	}

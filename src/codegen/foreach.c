@@ -48,7 +48,7 @@ static const struct type *element_type(struct cg *cg, struct node *map)
 		}
 		value = &type_s64;
 	}
-	map->type = (struct type *)m->value;
+	ty_set(cg, map, m->value);
 	const struct type *elems[2] = { m->key ? m->key : &type_s64, value };
 	return type_tuple(elems, 2);
 }
@@ -67,8 +67,8 @@ void sema_for(struct cg *cg, struct node *n)
 		return;
 	}
 	cg->in_for = n;
-	decl->type = (struct type *)element_type(cg, n->foreach.map);
-	var_define(cg, decl->ident.name, decl->type);
+	ty_set(cg, decl, element_type(cg, n->foreach.map));
+	var_define(cg, decl->ident.name, ty(cg, decl));
 	cg->loop_depth++;
 	sema_stmts(cg, n->foreach.body);
 	cg->loop_depth--;

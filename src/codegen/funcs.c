@@ -32,7 +32,7 @@ static const struct type *widened(const struct type *t)
  * symbols, stacks and other printed-as-text values are strings. */
 static const char *printf_kind(struct cg *cg, const struct node *arg)
 {
-	const struct type *agg = sema_agg_read(cg, arg), *t = agg ? agg : arg->type;
+	const struct type *agg = sema_agg_read(cg, arg), *t = agg ? agg : ty(cg, arg);
 	static const char *const aggs[] = {
 		[AGG_COUNT] = "count", [AGG_SUM] = "sum", [AGG_MIN] = "min", [AGG_MAX] = "max",
 		[AGG_AVG] = "avg", [AGG_STATS] = "stats", [AGG_HIST] = "hist", [AGG_LHIST] = "lhist",
@@ -138,7 +138,7 @@ static void emit_format_record(struct cg *cg, const char *fmt, struct node *firs
 	const struct type *elems[MAX_PRINTF_ARGS];
 	int n = 0;
 	for (struct node *a = first; a; a = a->next)
-		elems[n++] = widened(a->type);
+		elems[n++] = widened(ty(cg, a));
 	const struct type *args = type_tuple(elems, n);
 	int id = resources_add_fmt(cg->res, fmt, args);
 	int skip = ir_label_new(ir);
@@ -275,9 +275,9 @@ static const struct type *check_str(struct cg *cg, struct node *call)
 static void emit_str(struct cg *cg, struct node *call, int base, int off)
 {
 	struct node *s = call->call.args;
-	bool user = s->type->kind == T_PTR ? s->type->user : user_space_probe(cg);
+	bool user = ty(cg, s)->kind == T_PTR ? ty(cg, s)->user : user_space_probe(cg);
 	int p = emit_expr(cg, s);
-	emit_probe_read(cg, base, off, call->type->size, p, user, true);
+	emit_probe_read(cg, base, off, ty(cg, call)->size, p, user, true);
 }
 
 /* ---- print, clear, zero, delete: whole maps, done by the runtime ---- */
@@ -420,7 +420,7 @@ static void emit_join(struct cg *cg, struct node *call)
 {
 	struct ir *ir = cg->ir;
 	struct node *arr = call->call.args, *sep = arr->next;
-	bool user = arr->type->kind == T_PTR ? arr->type->user : user_space_probe(cg);
+	bool user = ty(cg, arr)->kind == T_PTR ? ty(cg, arr)->user : user_space_probe(cg);
 	int id = resources_add_fmt(cg->res, sep ? sep->str.bytes : " ", empty_tuple());
 	int skip = ir_label_new(ir), done = ir_label_new(ir);
 	int hdr = (int)sizeof(struct event_hdr);

@@ -73,8 +73,8 @@ static void emit_ntop(struct cg *cg, struct node *call, int base, int off)
 	if (af)
 		ir_store(cg->ir, 8, base, off, emit_expr(cg, af));
 	else
-		ir_storei(cg->ir, 8, base, off, addr->type->size == 16 ? AF_INET6 : AF_INET);
-	if (addr->type->kind == T_INT)
+		ir_storei(cg->ir, 8, base, off, ty(cg, addr)->size == 16 ? AF_INET6 : AF_INET);
+	if (ty(cg, addr)->kind == T_INT)
 		ir_store(cg->ir, 8, base, off + 8, emit_expr(cg, addr));
 	else
 		emit_expr_to(cg, addr, base, off + 8);
@@ -150,18 +150,18 @@ static void emit_buf(struct cg *cg, struct node *call, int base, int off)
 {
 	struct ir *ir = cg->ir;
 	struct node *data = call->call.args, *len = data->next;
-	int size = call->type->len;
+	int size = ty(cg, call)->len;
 	emit_zero(cg, base, off, 8 + size);
-	if (data->type->kind == T_ARRAY || data->type->kind == T_STR) {
+	if (ty(cg, data)->kind == T_ARRAY || ty(cg, data)->kind == T_STR) {
 		/* memory values are written whole: into a slot, then the first bytes copied */
-		int mark = frame_mark(&cg->frame), tmp = frame_alloc(&cg->frame, data->type->size);
+		int mark = frame_mark(&cg->frame), tmp = frame_alloc(&cg->frame, ty(cg, data)->size);
 		emit_expr_to(cg, data, FP, tmp);
 		emit_copy(cg, base, off + 8, FP, tmp, size);
 		frame_release(&cg->frame, mark);
 		ir_storei(ir, 8, base, off, size);
 		return;
 	}
-	bool user = data->type->kind == T_PTR ? data->type->user : user_space_probe(cg);
+	bool user = ty(cg, data)->kind == T_PTR ? ty(cg, data)->user : user_space_probe(cg);
 	int ptr = emit_expr(cg, data);
 	if (len->kind == N_INT) {
 		ir_storei(ir, 8, base, off, size);
@@ -192,8 +192,8 @@ static void emit_macaddr(struct cg *cg, struct node *call, int base, int off)
 {
 	struct node *a = call->call.args;
 	emit_zero(cg, base, off, 8);
-	if (a->type->kind == T_PTR)
-		emit_probe_read(cg, base, off, 6, emit_expr(cg, a), a->type->user, false);
+	if (ty(cg, a)->kind == T_PTR)
+		emit_probe_read(cg, base, off, 6, emit_expr(cg, a), ty(cg, a)->user, false);
 	else
 		emit_expr_to(cg, a, base, off);
 }

@@ -120,7 +120,7 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 			m.value_size = value->size;
 		}
 		idx = resources_add_map(cg->res, &m);
-		map->type = (struct type *)value;
+		ty_set(cg, map, value);
 		return idx;
 	}
 
@@ -152,7 +152,7 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 		m->value = uvalue;
 		m->value_size = uvalue->size;
 	}
-	map->type = (struct type *)m->value;
+	ty_set(cg, map, m->value);
 	return idx;
 }
 
@@ -338,7 +338,7 @@ void emit_map_assign(struct cg *cg, struct node *assign)
 		if (m->value->kind == T_INT) {
 			ir_store(ir, 8, FP, val, emit_expr(cg, value));
 		} else {
-			if ((uint32_t)value->type->size < m->value_size)
+			if ((uint32_t)ty(cg, value)->size < m->value_size)
 				emit_zero(cg, FP, val, m->value_size);
 			emit_expr_to(cg, value, FP, val);
 		}

@@ -267,12 +267,12 @@ static const struct type *sema_constant(struct cg *cg, struct node *n)
 }
 
 /* Whether a member access reads through a pointer (not the probe context). */
-static bool through_pointer(const struct node *n)
+static bool through_pointer(const struct cg *cg, const struct node *n)
 {
 	const struct node *b = n->kind == N_FIELD ? n->field.base : n->index.base;
-	if (b->type && b->type->kind == T_PTR)
+	if (ty(cg, b) && ty(cg, b)->kind == T_PTR)
 		return !(b->kind == N_BUILTIN && !strcmp(b->ident.name, "args"));
-	return (b->kind == N_FIELD || b->kind == N_INDEX) && through_pointer(b);
+	return (b->kind == N_FIELD || b->kind == N_INDEX) && through_pointer(cg, b);
 }
 
 /* p[i] and s->array[i]: elements of memory read through a pointer. */
@@ -286,7 +286,7 @@ static const struct type *sema_index(struct cg *cg, struct node *n)
 		sema_error(cg, &n->index.index->loc, "The array index must be an integer, not '%s'", tname(i, a));
 		return NULL;
 	}
-	if (!through_pointer(n)) {
+	if (!through_pointer(cg, n)) {
 		/* in BPF memory (context, stack) only constant offsets are allowed */
 		struct node *idx = n->index.index;
 		if (b->kind != T_ARRAY || idx->kind != N_INT) {
@@ -483,7 +483,7 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 		sema_error(cg, &n->loc, "this expression is not supported yet");
 		break;
 	}
-	n->type = (struct type *)t;
+	ty_set(cg, n, t);
 	return t;
 }
 
@@ -498,7 +498,7 @@ const struct type *sema_update_target(struct cg *cg, struct node *target, const 
 		if (m < 0) {
 			if (map_declare(cg, target, &type_s64, NULL) < 0)
 				return NULL;
-			return target->type = (struct type *)&type_s64;
+			return ty_set(cg, target, &type_s64);
 		}
 		const struct type *v = cg->res->maps[m].value;
 		if (v->kind == T_AGG) {
@@ -594,7 +594,7 @@ static void sema_assign(struct cg *cg, struct node *n)
 	} else if (t->kind != T_INT) {
 		v->type = type_unify(v->type, t);
 	}
-	target->type = (struct type *)v->type;
+	ty_set(cg, target, v->type);
 }
 
 static void sema_stmt(struct cg *cg, struct node *n)
@@ -623,7 +623,7 @@ static void sema_stmt(struct cg *cg, struct node *n)
 		sema_stmts(cg, n->block.stmts);
 		break;
 	case N_WHILE:
-		if (sema_expr(cg, n->loop.cond) && n->loop.cond->type->kind != T_INT)
+		if (sema_expr(cg, n->loop.cond) && ty(cg, n->loop.cond)->kind != T_INT)
 			sema_error(cg, &n->loop.cond->loc, "%s", "Invalid condition in while(): must be an integer");
 		cg->loop_depth++;
 		sema_stmts(cg, n->loop.body);

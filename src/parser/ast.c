@@ -6,15 +6,23 @@
 
 #include "probes/attach.h"
 
+static int nodes_made;
+
 struct node *node_new(enum node_kind kind, const struct loc *loc)
 {
 	struct node *n = calloc(1, sizeof *n);
 	if (!n)
 		abort();
 	n->kind = kind;
+	n->id = nodes_made++;
 	if (loc)
 		n->loc = *loc;
 	return n;
+}
+
+int node_ids(void)
+{
+	return nodes_made;
 }
 
 int node_children(const struct node *n, struct node *kids[3])

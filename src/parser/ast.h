@@ -2,8 +2,10 @@
  *
  * One node type for everything; `kind` says which union member is live.
  * Sibling lists (probes, attach points, statements, arguments, fields) are
- * linked through `next`. Every node carries its source span. Semantic
- * analysis fills in `type` on expressions; the parser leaves it NULL. */
+ * linked through `next`. Every node carries its source span and an id.
+ * The tree is read-only after parsing: the types semantic analysis gives
+ * expressions are a table per program, indexed by node id, because one
+ * probe's body types differently for each target of a wildcard. */
 #ifndef SCRY_AST_H
 #define SCRY_AST_H
 
@@ -13,7 +15,6 @@
 
 #include "util/diag.h"
 
-struct type;        /* codegen/types.h */
 struct attach_spec; /* probes/attach.h */
 
 enum node_kind {
@@ -82,7 +83,7 @@ struct node {
 	enum node_kind kind;
 	struct loc loc;
 	struct node *next;  /* sibling in a list */
-	struct type *type;  /* set by semantic analysis */
+	int id;             /* index of the node's type in a program's table (codegen) */
 
 	union {
 		struct {
@@ -194,6 +195,8 @@ struct node {
 };
 
 struct node *node_new(enum node_kind kind, const struct loc *loc);
+/* How many node ids were handed out: every id is below. */
+int node_ids(void);
 void node_free(struct node *n); /* frees n, its children and its siblings */
 int node_list_len(const struct node *n);
 struct node *node_list_append(struct node *list, struct node *item);
