@@ -10,6 +10,7 @@
 #include "parser/ast.h"
 #include "probes/probe.h"
 #include "runtime/run.h"
+#include "runtime/target.h"
 
 static void usage(FILE *out)
 {
@@ -20,6 +21,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "OPTIONS:\n"
 	      "    -e 'program'   execute this program\n"
+	      "    -c 'CMD'       run CMD (words split at spaces) once the probes are attached;\n"
+	      "                   exit when it exits (`cpid` is its pid)\n"
+	      "    -p PID         follow the process PID: exit when it exits\n"
 	      "    -l [pattern]   list the attach points that match the pattern\n"
 	      "    -d ast         print the syntax tree and exit\n"
 	      "    -d insns       print the emitted BPF instructions and exit\n"
@@ -50,7 +54,15 @@ static char *read_file(const char *path)
 
 enum { OPT_DRY_RUN = 256, OPT_UNSAFE };
 
-int main(int argc, char **argv)
+struct cmdline {
+	const char *prog, *dump, *cmd, *pid; /* -e, -d, -c, -p */
+	bool list;
+	struct compile_opts compile;
+	struct run_opts run;
+};
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct cmdline *cl)
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -58,34 +70,36 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *prog = NULL, *dump = NULL;
-	struct run_opts opts = { 0 };
-	struct compile_opts copts = { 0 };
-	bool list = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+e:d:lvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:d:c:p:lvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			list = true;
+			cl->list = true;
 			break;
 		case 'e':
-			prog = optarg;
+			cl->prog = optarg;
+			break;
+		case 'c': /* bpftrace ignores an empty -c or -p */
+			cl->cmd = *optarg ? optarg : NULL;
+			break;
+		case 'p':
+			cl->pid = *optarg ? optarg : NULL;
 			break;
 		case 'd':
-			dump = optarg;
-			if (strcmp(dump, "ast") && strcmp(dump, "insns")) {
-				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast, insns)\n", dump);
+			cl->dump = optarg;
+			if (strcmp(cl->dump, "ast") && strcmp(cl->dump, "insns")) {
+				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast, insns)\n", cl->dump);
 				return 1;
 			}
 			break;
 		case OPT_DRY_RUN:
-			opts.dry_run = true;
+			cl->run.dry_run = true;
 			break;
 		case 'v':
-			opts.verbose = true;
+			cl->run.verbose = true;
 			break;
 		case OPT_UNSAFE:
-			copts.unsafe = true;
+			cl->compile.unsafe = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -95,8 +109,48 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (cl->cmd && cl->pid) {
+		fprintf(stderr, "ERROR: USAGE: Cannot use both -c and -p.\n");
+		usage(stderr);
+		return 1;
+	}
+	return -1;
+}
 
-	if (list) {
+/* -p and -c, checked before the script is read, as bpftrace does (its
+ * status for a bad -c is -1: 255). Returns -1 to go on, else the exit status. */
+static int set_target(struct cmdline *cl, struct target *t)
+{
+	if (cl->pid && target_open_pid(t, cl->pid))
+		return 1;
+	if (cl->cmd && target_parse_cmd(t, cl->cmd))
+		return 255;
+	cl->run.env.pid = t->pid; /* -c's child is not forked yet: run() sets it */
+	cl->run.target = cl->pid || cl->cmd ? t : NULL;
+	cl->compile.child = cl->cmd != NULL;
+	return -1;
+}
+
+static int run_script(int argc, char **argv, const struct cmdline *cl);
+
+int main(int argc, char **argv)
+{
+	struct cmdline cl = { 0 };
+	struct target target = TARGET_NONE;
+	int rc = parse_options(argc, argv, &cl);
+	if (rc < 0)
+		rc = set_target(&cl, &target);
+	if (rc < 0)
+		rc = run_script(argc, argv, &cl);
+	target_close(&target);
+	return rc;
+}
+
+/* List attach points, or read, compile and run the script. */
+static int run_script(int argc, char **argv, const struct cmdline *cl)
+{
+	const char *prog = cl->prog, *dump = cl->dump;
+	if (cl->list) {
 		/* bpftrace lists everything when there is no pattern */
 		probe_list(optind < argc ? argv[optind] : NULL, stdout);
 		return 0;
@@ -130,12 +184,12 @@ int main(int argc, char **argv)
 		struct params params = { .values = argv + optind, .n = argc - optind };
 		positional_substitute(ast, &params);
 		struct compiled compiled;
-		if (compile(ast, &copts, &compiled) == 0) {
+		if (compile(ast, &cl->compile, &compiled) == 0) {
 			if (dump) {
 				compiled_print(&compiled, stdout);
 				rc = 0;
 			} else {
-				rc = run(&compiled, &opts);
+				rc = run(&compiled, &cl->run);
 			}
 		}
 		compiled_free(&compiled);

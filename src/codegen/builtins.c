@@ -57,6 +57,30 @@ static int emit_elapsed(struct cg *cg, struct node *n)
 	return now;
 }
 
+/* cpid: the pid of -c's child, which the runtime writes into the control map
+ * once it has forked (after compiling). */
+static const struct type *type_of_cpid(struct cg *cg, struct node *n)
+{
+	if (!cg->child) {
+		sema_error(cg, &n->loc, "cpid cannot be used without child command");
+		return NULL;
+	}
+	return &type_u32; /* bpftrace 0.17's type */
+}
+
+static int emit_cpid(struct cg *cg, struct node *n)
+{
+	(void)n;
+	struct ir *ir = cg->ir;
+	int v = ir_vreg(ir), none = ir_label_new(ir);
+	int p = emit_control(cg);
+	ir_movi(ir, v, 0);
+	ir_jump(ir, BPF_JEQ, p, -1, 0, none);
+	ir_load(ir, 8, v, p, offsetof(struct control, cpid));
+	ir_label(ir, none);
+	return v;
+}
+
 static void emit_comm(struct cg *cg, struct node *n, int base, int off)
 {
 	(void)n;
@@ -215,6 +239,7 @@ static const struct builtin builtins[] = {
 	{ "curtask", &type_u64, NULL, emit_curtask, NULL },
 	{ "numaid", &type_u32, NULL, emit_numaid, NULL },
 	{ "username", NULL, type_of_username, emit_uid, NULL },
+	{ "cpid", NULL, type_of_cpid, emit_cpid, NULL },
 	{ "comm", &comm_type, NULL, NULL, emit_comm },
 	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL },
 	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL },

@@ -45,6 +45,7 @@ void positional_substitute(struct node *list, const struct params *p);
 
 struct compile_opts {
 	bool unsafe; /* allow system(), signal() and other functions with side effects */
+	bool child;  /* -c runs a command: `cpid` has a value */
 };
 
 /* Returns 0, or -1 after reporting errors through diag. */

@@ -26,6 +26,7 @@ enum {
 struct control {
 	uint64_t exit;     /* set by exit() */
 	uint64_t start_ns; /* ktime when the session started, for `elapsed` */
+	uint64_t cpid;     /* the pid of -c's child, for `cpid` */
 };
 
 /* A ring-buffer record starts with this header. */

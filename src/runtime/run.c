@@ -1,5 +1,6 @@
-/* A tracing session: load, attach, run BEGIN, poll events until exit() or a
- * signal, detach, run END, print the maps, and leave nothing behind. */
+/* A tracing session: load, attach, run BEGIN, poll events until exit(), a
+ * signal or the end of the followed process (-c, -p), detach, run END, print
+ * the maps, and leave nothing behind. */
 #include "runtime/run.h"
 
 #include <bpf/bpf.h>
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "runtime/output.h"
 #include "probes/probe.h"
 #include "runtime/stacks.h"
+#include "runtime/target.h"
 #include "util/diag.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -45,6 +48,9 @@ struct session {
 	int natts;
 	struct ring_buffer *rb;
 	struct events ev;
+	struct attach_env env;  /* opts->env, with -c's child as the pid */
+	struct target *target;  /* -c or -p; NULL: none */
+	int epfd;               /* the ring buffer and the target's pidfd; -1: none */
 };
 
 static int load_all(struct session *s)
@@ -89,7 +95,7 @@ static int attach_all(struct session *s)
 			continue;
 		}
 		for (int t = 0; t < p->targets.len; t++) {
-			int err = pt->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->opts->env,
+			int err = pt->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->env,
 					     &s->atts[s->natts]);
 			if (err) {
 				diag_fatal("failed to attach %s%s%s: %s", p->spec->provider_name,
@@ -150,22 +156,62 @@ static void run_once(struct session *s, enum provider_kind kind)
 	}
 }
 
-static bool exit_requested(struct session *s)
+/* Why the event loop ends. */
+enum stop_reason { RUNNING, STOP_EXIT, STOP_SIGNAL, STOP_TARGET };
+
+static enum stop_reason stop_reason(struct session *s)
 {
 	uint32_t key = 0;
 	struct control ctl = { 0 };
 	bpf_map_lookup_elem(s->map_fds[MAP_CONTROL], &key, &ctl);
-	return ctl.exit || s->ev.exiting || stop_signal;
+	if (ctl.exit || s->ev.exiting)
+		return STOP_EXIT;
+	if (stop_signal)
+		return STOP_SIGNAL;
+	if (s->target && target_exited(s->target))
+		return STOP_TARGET;
+	return RUNNING;
 }
 
-/* `elapsed` counts from here: the clock of bpf_ktime_get_ns. */
-static void set_start_time(struct session *s)
+/* `elapsed` counts from here: the clock of bpf_ktime_get_ns. `cpid` is -c's child. */
+static void init_control(struct session *s)
 {
 	uint32_t key = 0;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	struct control ctl = { .start_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec };
+	struct control ctl = {
+		.start_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec,
+		.cpid = s->target && s->target->argv ? (uint64_t)s->target->pid : 0,
+	};
 	bpf_map_update_elem(s->map_fds[MAP_CONTROL], &key, &ctl, BPF_ANY);
+}
+
+/* Wake for records or for the target's exit, whichever comes first. */
+static int watch_target(struct session *s)
+{
+	if (!s->target || s->target->pidfd < 0)
+		return 0;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event rb = { .events = EPOLLIN }, pid = { .events = EPOLLIN };
+	if (s->epfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &rb) ||
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->target->pidfd, &pid)) {
+		diag_fatal("failed to watch pid %d: %s", (int)s->target->pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+#define POLL_MS 100
+
+/* Handle what the ring buffer holds, waiting up to POLL_MS for something. */
+static int poll_events(struct session *s)
+{
+	if (s->epfd < 0)
+		return ring_buffer__poll(s->rb, POLL_MS);
+	struct epoll_event ev[2];
+	if (epoll_wait(s->epfd, ev, 2, POLL_MS) < 0)
+		return -errno;
+	return ring_buffer__consume(s->rb);
 }
 
 static uint64_t lost_events(struct session *s)
@@ -204,6 +250,8 @@ static void session_close(struct session *s)
 {
 	detach_all(s);
 	ring_buffer__free(s->rb);
+	if (s->epfd >= 0)
+		close(s->epfd);
 	close_fds(s->prog_fds, s->c->nprogs);
 	close_fds(s->map_fds, s->c->res.nmaps);
 	free(s->prog_fds);
@@ -213,7 +261,7 @@ static void session_close(struct session *s)
 int run(const struct compiled *c, const struct run_opts *opts)
 {
 	struct session s = {
-		.c = c, .opts = opts,
+		.c = c, .opts = opts, .env = opts->env, .target = opts->target, .epfd = -1,
 		.map_fds = malloc(c->res.nmaps * sizeof(int)),
 		.prog_fds = malloc((c->nprogs + 1) * sizeof(int)),
 	};
@@ -240,24 +288,40 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	int n = count_probes(c);
 	printf("Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
 	fflush(stdout);
-	set_start_time(&s);
+	/* -c: the child exists before the attach (probes may name its pid) and
+	 * execs once BEGIN has run, so none of its events is missed */
+	if (s.target && s.target->argv) {
+		if (target_fork(s.target))
+			goto out;
+		s.env.pid = s.target->pid;
+	}
+	if (watch_target(&s))
+		goto out;
+	init_control(&s);
 	if (attach_all(&s))
 		goto out;
 
 	run_once(&s, PROV_BEGIN);
+	if (s.target)
+		target_release(s.target);
 	/* bpftrace's hook for test harnesses: "Attaching" comes before the attach */
 	if (getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED")) {
 		fprintf(stderr, "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
 		fflush(stderr);
 	}
-	while (!exit_requested(&s)) {
-		int err = ring_buffer__poll(s.rb, 100);
+	enum stop_reason why;
+	while ((why = stop_reason(&s)) == RUNNING) {
+		int err = poll_events(&s);
 		if (err < 0 && err != -EINTR) {
 			diag_fatal("failed to read events: %s", strerror(-err));
 			break;
 		}
 		fflush(stdout);
 	}
+	/* bpftrace 0.17 ends a child still running with SIGTERM on exit(); on
+	 * SIGINT/SIGTERM it leaves it until its own exit (target_close: SIGKILL) */
+	if (s.target && why != STOP_SIGNAL)
+		target_signal(s.target, SIGTERM);
 	detach_all(&s);
 	ring_buffer__consume(s.rb);
 	s.ev.exiting = false;

@@ -6,11 +6,14 @@
 
 #include "codegen/compile.h"
 #include "probes/probe.h"
+#include "runtime/target.h"
 
 struct run_opts {
 	bool dry_run; /* load through the verifier, attach nothing */
 	bool verbose; /* the verifier's log on rejection */
 	struct attach_env env; /* what every attach gets from the command line */
+	struct target *target; /* -c or -p: run() forks -c's child and ends when it
+	                          exits; the caller closes it. NULL: none */
 };
 
 /* Returns the process exit status. */
