@@ -207,28 +207,31 @@ static const char *hardware_unavailable(void)
 }
 
 /* bpftrace lists "software:cpu-clock:" and "software:cpu:" alike. */
-static void list_kind(struct strlist *names, enum provider_kind kind)
+static void list_kind(const char *pattern, struct strlist *names, enum provider_kind kind)
 {
+	struct strlist items = { 0 };
 	for (size_t i = 0; i < NEVENTS; i++) {
 		if (events[i].kind != kind)
 			continue;
 		const char *spellings[] = { events[i].name, events[i].alias };
 		for (int s = 0; s < 2 && spellings[s]; s++) {
-			char full[64];
-			snprintf(full, sizeof(full), "%s:%s:", probe_type_for(kind)->name, spellings[s]);
-			strlist_add(names, full);
+			char item[64];
+			snprintf(item, sizeof(item), "%s:", spellings[s]);
+			strlist_add(&items, item);
 		}
 	}
+	names_add_matching(names, pattern, probe_type_for(kind)->name, &items);
+	strlist_free(&items);
 }
 
-static void software_list(struct strlist *names)
+static void software_list(const char *pattern, struct strlist *names)
 {
-	list_kind(names, PROV_SOFTWARE);
+	list_kind(pattern, names, PROV_SOFTWARE);
 }
 
-static void hardware_list(struct strlist *names)
+static void hardware_list(const char *pattern, struct strlist *names)
 {
-	list_kind(names, PROV_HARDWARE);
+	list_kind(pattern, names, PROV_HARDWARE);
 }
 
 #define PERF_PROBE(k, n, alias, shp, lo, hi, ...)                                              \

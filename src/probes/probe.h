@@ -80,8 +80,12 @@ struct probe_type {
 	 * "syscalls:sys_enter_openat", "sched_switch", "ms:100", "" (BEGIN/END).
 	 * Returns 0, or -1 after reporting an error at spec->loc. */
 	int (*expand)(const struct attach_spec *spec, struct strlist *targets);
-	/* Append the full names of every attach point for `scry -l`. Optional. */
-	void (*list)(struct strlist *names);
+	/* Append the full names of the attach points matching an fnmatch
+	 * pattern (NULL: all it can enumerate), for `scry -l`. A type may
+	 * need the pattern to know where to look (uprobe: which files), and
+	 * may rewrite it as it resolves it (libc -> /lib/.../libc.so.6).
+	 * Optional. */
+	void (*list)(const char *pattern, struct strlist *names);
 	/* Why this kernel or machine cannot attach it, checked once before
 	 * loading; or NULL. When it says why, nothing else is used. Optional. */
 	const char *(*unavailable)(void);
@@ -132,8 +136,10 @@ int perf_attr_for(const struct attach_spec *spec, struct perf_event_attr *attr);
  * errno, leaving what was opened in out for the caller to close. */
 int perf_event_attach(struct perf_event_attr *attr, int cpu, pid_t pid, int prog_fd, struct attachment *out);
 
-/* "PREFIX:ITEM" for every item, appended to names. */
-void names_add_prefixed(struct strlist *names, const char *prefix, const struct strlist *items);
+/* "PREFIX:ITEM" for every item whose full name matches pattern (NULL: all),
+ * appended to names. */
+void names_add_matching(struct strlist *names, const char *pattern, const char *prefix,
+			const struct strlist *items);
 
 /* Probe types, one per file (perf.c holds the four perf-event ones). */
 extern const struct probe_type probe_begin, probe_end;

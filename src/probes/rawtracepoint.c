@@ -62,11 +62,11 @@ static int raw_attach(const struct attach_spec *spec, const char *target, int pr
 	return 0;
 }
 
-static void raw_list(struct strlist *names)
+static void raw_list(const char *pattern, struct strlist *names)
 {
 	struct strlist raws = { 0 };
 	rawtracepoint_names(&raws);
-	names_add_prefixed(names, "rawtracepoint", &raws);
+	names_add_matching(names, pattern, "rawtracepoint", &raws);
 	strlist_free(&raws);
 }
 

@@ -26,13 +26,15 @@ void attachment_close(struct attachment *a)
 	a->nfds = 0;
 }
 
-void names_add_prefixed(struct strlist *names, const char *prefix, const struct strlist *items)
+void names_add_matching(struct strlist *names, const char *pattern, const char *prefix,
+			const struct strlist *items)
 {
 	for (int i = 0; i < items->len; i++) {
 		char *full;
 		if (asprintf(&full, "%s:%s", prefix, items->items[i]) < 0)
 			abort();
-		strlist_add(names, full);
+		if (!pattern || !fnmatch(pattern, full, 0))
+			strlist_add(names, full);
 		free(full);
 	}
 }
@@ -124,15 +126,11 @@ int probe_list(const char *pattern, FILE *out)
 	struct strlist names = { 0 };
 	for (int k = 0; k < PROV__COUNT; k++)
 		if (types[k]->list)
-			types[k]->list(&names);
+			types[k]->list(pattern, &names);
 	strlist_sort_unique(&names);
-	int n = 0;
-	for (int i = 0; i < names.len; i++) {
-		if (pattern && fnmatch(pattern, names.items[i], 0))
-			continue;
+	for (int i = 0; i < names.len; i++)
 		fprintf(out, "%s\n", names.items[i]);
-		n++;
-	}
+	int n = names.len;
 	strlist_free(&names);
 	return n;
 }

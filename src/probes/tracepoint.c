@@ -211,11 +211,11 @@ static int tp_attach(const struct attach_spec *spec, const char *target, int pro
 
 /* --- listing --- */
 
-static void tp_list(struct strlist *names)
+static void tp_list(const char *pattern, struct strlist *names)
 {
 	struct strlist tps = { 0 };
 	tracefs_events(&tps);
-	names_add_prefixed(names, "tracepoint", &tps);
+	names_add_matching(names, pattern, "tracepoint", &tps);
 	strlist_free(&tps);
 }
 

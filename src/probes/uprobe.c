@@ -9,6 +9,7 @@
  * their file descriptors, nothing is written to tracefs. */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,48 @@ static int uprobe_attach_all(const struct attach_spec *spec, const struct strlis
 	return err;
 }
 
+/* ---- listing ---- */
+
+/* `-l 'uprobe:PATH:FUNC'`: the functions of the files PATH names, under
+ * their resolved paths as bpftrace lists them. Every file cannot be
+ * listed: without a pattern naming files, nothing is. */
+static void list_type(const char *type, const char *pattern, struct strlist *names)
+{
+	const char *colon = pattern ? strchr(pattern, ':') : NULL;
+	const char *last = pattern ? strrchr(pattern, ':') : NULL;
+	if (!colon || last == colon)
+		return;
+	char *provider = strndup(pattern, colon - pattern), *path = strndup(colon + 1, last - colon - 1);
+	struct strlist files = { 0 };
+	if (!fnmatch(provider, type, 0))
+		elf_resolve_binaries(path, &files);
+	for (int i = 0; i < files.len; i++) {
+		const struct elf_syms *syms = elf_syms_get(files.items[i]);
+		struct strlist funcs = { 0 };
+		if (syms)
+			elf_syms_match(syms, last + 1, &funcs);
+		char *prefix;
+		if (asprintf(&prefix, "%s:%s", type, files.items[i]) < 0)
+			abort();
+		names_add_matching(names, NULL, prefix, &funcs);
+		free(prefix);
+		strlist_free(&funcs);
+	}
+	strlist_free(&files);
+	free(provider);
+	free(path);
+}
+
+static void uprobe_list(const char *pattern, struct strlist *names)
+{
+	list_type("uprobe", pattern, names);
+}
+
+static void uretprobe_list(const char *pattern, struct strlist *names)
+{
+	list_type("uretprobe", pattern, names);
+}
+
 /* ---- context ---- */
 
 static bool uprobe_func_name(const struct probe_site *site, char *buf, size_t len)
@@ -293,6 +336,7 @@ const struct probe_type probe_uprobe = {
 	.attach_type = uprobe_attach_type,
 	.per_target = per_target,
 	.expand = uprobe_expand,
+	.list = uprobe_list,
 	.nargs = REGS_NARGS,
 	.emit_arg = regs_emit_arg,
 	.func_name = uprobe_func_name,
@@ -307,6 +351,7 @@ const struct probe_type probe_uretprobe = {
 	.attach_type = uprobe_attach_type,
 	.per_target = per_target,
 	.expand = uprobe_expand,
+	.list = uretprobe_list,
 	.emit_retval = regs_emit_retval,
 	.func_name = uprobe_func_name,
 	.user_memory = user_memory,
