@@ -82,6 +82,13 @@ struct probe_type {
 	int (*expand)(const struct attach_spec *spec, struct strlist *targets);
 	/* Append the full names of every attach point for `scry -l`. Optional. */
 	void (*list)(struct strlist *names);
+	/* Like list, for probe types whose attach points live in files the
+	 * pattern names (usdt:/path:*): the names the pattern (may be NULL)
+	 * matches by the probe type's own rules; not filtered again. Optional. */
+	void (*list_matching)(const char *pattern, struct strlist *names);
+	/* A target as `probe` prints it and as its program is named, after
+	 * "PROVIDER:", into buf; when NULL, the target itself. Optional. */
+	void (*target_name)(const struct attach_spec *spec, const char *target, char *buf, size_t len);
 	/* Why this kernel or machine cannot attach it, checked once before
 	 * loading; or NULL. When it says why, nothing else is used. Optional. */
 	const char *(*unavailable)(void);
@@ -91,6 +98,9 @@ struct probe_type {
 	 * new vreg; retval likewise. */
 	int nargs;
 	int (*emit_arg)(const struct probe_emit *e, int i);
+	/* Why arg i (< nargs) cannot be read at a site with one target, into
+	 * buf (returned); NULL when it can. Optional: every i < nargs can. */
+	const char *(*arg_error)(const struct probe_site *site, int i, char *buf, size_t len);
 	int (*emit_retval)(const struct probe_emit *e);
 	/* The record `args` points at for a site with one target; the program's
 	 * context is that record. NULL after reporting an error. */

@@ -66,7 +66,6 @@ const struct probe_type probe_end = {
 
 NOT_YET(probe_kprobe, PROV_KPROBE, "kprobe", "k", NULL, SHAPE_FUNC, 1, 1)
 NOT_YET(probe_kretprobe, PROV_KRETPROBE, "kretprobe", "kr", NULL, SHAPE_FUNC, 1, 1)
-NOT_YET(probe_usdt, PROV_USDT, "usdt", "U", NULL, SHAPE_USDT, 2, 3)
 NOT_YET(probe_fentry, PROV_FENTRY, "fentry", "kfunc", "f", SHAPE_MODFUNC, 1, 2)
 NOT_YET(probe_fexit, PROV_FEXIT, "fexit", "kretfunc", "fr", SHAPE_MODFUNC, 1, 2)
 
@@ -121,18 +120,21 @@ bool probe_needs_per_target(const struct probe_type *pt, const struct node *prob
 
 int probe_list(const char *pattern, FILE *out)
 {
-	struct strlist names = { 0 };
-	for (int k = 0; k < PROV__COUNT; k++)
+	struct strlist names = { 0 }, matched = { 0 };
+	for (int k = 0; k < PROV__COUNT; k++) {
 		if (types[k]->list)
 			types[k]->list(&names);
-	strlist_sort_unique(&names);
-	int n = 0;
-	for (int i = 0; i < names.len; i++) {
-		if (pattern && fnmatch(pattern, names.items[i], 0))
-			continue;
-		fprintf(out, "%s\n", names.items[i]);
-		n++;
+		if (types[k]->list_matching)
+			types[k]->list_matching(pattern, &matched);
 	}
+	for (int i = 0; i < names.len; i++)
+		if (!pattern || !fnmatch(pattern, names.items[i], 0))
+			strlist_add(&matched, names.items[i]);
+	strlist_sort_unique(&matched);
+	int n = matched.len;
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s\n", matched.items[i]);
 	strlist_free(&names);
+	strlist_free(&matched);
 	return n;
 }
