@@ -184,11 +184,13 @@ static int usdt_expand(const struct attach_spec *spec, struct strlist *targets)
 	return rc;
 }
 
-/* A file as bpftrace shows it: the path as written (ap.target), or with
- * wildcards the glob's match, which is relative when the pattern was
- * (resolution made it absolute). */
+/* A file as bpftrace shows it: a path as written, a bare name ("python3",
+ * "libc") resolved, and with wildcards the glob's match, relative when the
+ * pattern was (resolution made it absolute). */
 static const char *shown_path(const char *written, const char *resolved)
 {
+	if (!strchr(written, '/'))
+		return resolved;
 	if (!has_wildcard(written))
 		return written;
 	char cwd[4096];
