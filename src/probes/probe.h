@@ -98,10 +98,10 @@ struct probe_type {
 	 * new vreg; retval likewise. */
 	int nargs;
 	int (*emit_arg)(const struct probe_emit *e, int i);
+	int (*emit_retval)(const struct probe_emit *e);
 	/* Why arg i (< nargs) cannot be read at a site with one target, into
 	 * buf (returned); NULL when it can. Optional: every i < nargs can. */
 	const char *(*arg_error)(const struct probe_site *site, int i, char *buf, size_t len);
-	int (*emit_retval)(const struct probe_emit *e);
 	/* The record `args` points at for a site with one target; the program's
 	 * context is that record. NULL after reporting an error. */
 	const struct type *(*args_type)(const struct probe_site *site);
