@@ -201,6 +201,11 @@ static const struct type *type_of_argN(struct cg *cg, struct node *n)
 		sema_error(cg, &n->loc, "%s doesn't support %s", ARCH_NAME, n->ident.name);
 		return NULL;
 	}
+	char why[512];
+	if (cg->probe->arg_error && cg->site.target && cg->probe->arg_error(&cg->site, i, why, sizeof(why))) {
+		sema_error(cg, &n->loc, "%s", why);
+		return NULL;
+	}
 	return &type_u64;
 }
 

@@ -20,7 +20,12 @@ static struct prog *prog_new(struct compiled *c)
 
 static char *probe_name(const struct attach_spec *spec, const char *target)
 {
-	char *name;
+	const struct probe_type *pt = probe_type_for(spec->provider);
+	char shown[4096 + 512], *name;
+	if (pt->target_name) {
+		pt->target_name(spec, target, shown, sizeof(shown));
+		target = shown;
+	}
 	if (asprintf(&name, "%s%s%s", spec->provider_name, *target ? ":" : "", target) < 0)
 		abort();
 	return name;

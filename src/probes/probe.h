@@ -86,6 +86,9 @@ struct probe_type {
 	 * may rewrite it as it resolves it (libc -> /lib/.../libc.so.6).
 	 * Optional. */
 	void (*list)(const char *pattern, struct strlist *names);
+	/* A target as `probe` prints it and as its program is named, after
+	 * "PROVIDER:", into buf; when NULL, the target itself. Optional. */
+	void (*target_name)(const struct attach_spec *spec, const char *target, char *buf, size_t len);
 	/* Why this kernel or machine cannot attach it, checked once before
 	 * loading; or NULL. When it says why, nothing else is used. Optional. */
 	const char *(*unavailable)(void);
@@ -96,6 +99,9 @@ struct probe_type {
 	int nargs;
 	int (*emit_arg)(const struct probe_emit *e, int i);
 	int (*emit_retval)(const struct probe_emit *e);
+	/* Why arg i (< nargs) cannot be read at a site with one target, into
+	 * buf (returned); NULL when it can. Optional: every i < nargs can. */
+	const char *(*arg_error)(const struct probe_site *site, int i, char *buf, size_t len);
 	/* The record `args` points at for a site with one target; the program's
 	 * context is that record. NULL after reporting an error. */
 	const struct type *(*args_type)(const struct probe_site *site);

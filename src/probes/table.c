@@ -68,7 +68,6 @@ const struct probe_type probe_end = {
 
 NOT_YET(probe_kprobe, PROV_KPROBE, "kprobe", "k", NULL, SHAPE_FUNC, 1, 1)
 NOT_YET(probe_kretprobe, PROV_KRETPROBE, "kretprobe", "kr", NULL, SHAPE_FUNC, 1, 1)
-NOT_YET(probe_usdt, PROV_USDT, "usdt", "U", NULL, SHAPE_USDT, 2, 3)
 NOT_YET(probe_fentry, PROV_FENTRY, "fentry", "kfunc", "f", SHAPE_MODFUNC, 1, 2)
 NOT_YET(probe_fexit, PROV_FEXIT, "fexit", "kretfunc", "fr", SHAPE_MODFUNC, 1, 2)
 

@@ -179,7 +179,7 @@ static bool have_uprobe_multi(void)
 	return known;
 }
 
-static enum bpf_attach_type uprobe_attach_type(void)
+enum bpf_attach_type uprobe_attach_type(void)
 {
 	return have_uprobe_multi() ? SCRY_BPF_TRACE_UPROBE_MULTI : 0;
 }
@@ -217,13 +217,11 @@ int uprobe_perf_attach(int prog_fd, const char *path, uint64_t offset, uint64_t 
 	return perf_event_attach(&attr, pid ? -1 : 0, pid ? pid : -1, prog_fd, out);
 }
 
-/* The targets of one file in one uprobe_multi link; a perf-event uprobe
- * each where the kernel has no uprobe_multi. */
-static int attach_file(const char *path, const uint64_t *offsets, int n, bool ret, int prog_fd, pid_t pid,
-		       struct attachment *out)
+int uprobe_attach_file(int prog_fd, const char *path, const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
+		       int n, bool ret, pid_t pid, struct attachment *out)
 {
 	if (have_uprobe_multi()) {
-		int fd = uprobe_multi_attach(prog_fd, path, offsets, NULL, n, ret, pid);
+		int fd = uprobe_multi_attach(prog_fd, path, offsets, ref_ctr_offsets, n, ret, pid);
 		if (fd < 0)
 			return fd;
 		attachment_add(out, fd);
@@ -231,7 +229,8 @@ static int attach_file(const char *path, const uint64_t *offsets, int n, bool re
 	}
 	int err = 0;
 	for (int i = 0; i < n && !err; i++)
-		err = uprobe_perf_attach(prog_fd, path, offsets[i], 0, ret, pid, out);
+		err = uprobe_perf_attach(prog_fd, path, offsets[i], ref_ctr_offsets ? ref_ctr_offsets[i] : 0, ret,
+					 pid, out);
 	return err;
 }
 
@@ -250,7 +249,7 @@ static int uprobe_attach_all(const struct attach_spec *spec, const struct strlis
 		bool last = i + 1 == targets->len || uprobe_target_split(targets->items[i + 1], &next) ||
 			    strcmp(next.path, t.path);
 		if (!err && last) {
-			err = attach_file(t.path, offsets, n, ret, prog_fd, env->pid, out);
+			err = uprobe_attach_file(prog_fd, t.path, offsets, NULL, n, ret, env->pid, out);
 			n = 0;
 		}
 	}
