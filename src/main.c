@@ -10,6 +10,7 @@
 #include "parser/ast.h"
 #include "probes/probe.h"
 #include "runtime/run.h"
+#include "util/elf_syms.h"
 
 static void usage(FILE *out)
 {
@@ -142,6 +143,7 @@ int main(int argc, char **argv)
 	}
 	node_free(ast);
 	types_free_all();
+	elf_syms_free_all();
 	free((char *)src.text);
 	return rc;
 }
