@@ -11,6 +11,7 @@
 #include "probes/probe.h"
 #include "runtime/run.h"
 #include "runtime/target.h"
+#include "util/elf_syms.h"
 
 static void usage(FILE *out)
 {
@@ -196,6 +197,7 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 	}
 	node_free(ast);
 	types_free_all();
+	elf_syms_free_all();
 	free((char *)src.text);
 	return rc;
 }

@@ -1,10 +1,12 @@
 /* Functions (printf, str, exit, count, hist, ...): one table row each with
  * the argument check, the result type and the code. */
+#include <ctype.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "codegen/cg.h"
 #include "util/fmtspec.h"
+#include "util/elf_syms.h"
 #include "util/ksyms.h"
 
 #define STRLEN_DEFAULT 64
@@ -467,6 +469,65 @@ static int emit_kaddr(struct cg *cg, struct node *call)
 	return v;
 }
 
+/* ---- uaddr: a data symbol's address in the probe's binary, resolved while
+ * compiling. As in bpftrace 0.17: the symbol's st_value, so in a PIE or a
+ * library it is the address before relocation; a pointer to an integer of
+ * the symbol's size (1, 2 or 4 bytes, else 8) ---- */
+
+static bool valid_symbol(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("./_-", *s))
+			return false;
+	return true;
+}
+
+/* The symbol's address and size in the site's binary; false after an error */
+static bool uaddr_symbol(struct cg *cg, struct node *call, uint64_t *addr, uint64_t *size)
+{
+	const char *name = call->call.args->str.bytes;
+	char path[4096] = "";
+	if (!cg->probe->binary || !cg->probe->binary(&cg->site, path, sizeof(path)))
+		sema_error(cg, &call->loc, "uaddr can not be used with \"%s\" probes", cg->probe->name);
+	if (!*path || elf_data_symbol(path, name, addr, size)) {
+		sema_error(cg, &call->loc, "Could not resolve symbol: %s:%s", path, name);
+		return false;
+	}
+	return true;
+}
+
+static const struct type *check_uaddr(struct cg *cg, struct node *call)
+{
+	struct node *name = call->call.args;
+	uint64_t addr, size;
+	if (name->kind != N_STR) {
+		const struct type *t = arg_type(cg, name);
+		if (t)
+			sema_error(cg, &call->loc, "uaddr() expects a string literal (%s provided)", type_kind_name(t));
+		return NULL;
+	}
+	if (!valid_symbol(name->str.bytes)) {
+		sema_error(cg, &call->loc,
+			   "uaddr() expects a string that is a valid symbol (^[a-zA-Z0-9./_-]+$) as input (\"%s\" provided)",
+			   name->str.bytes);
+		return NULL;
+	}
+	if (!uaddr_symbol(cg, call, &addr, &size))
+		return NULL;
+	return type_ptr(type_int(size == 1 || size == 2 || size == 4 ? (int)size : 8, true), true);
+}
+
+static int emit_uaddr(struct cg *cg, struct node *call)
+{
+	uint64_t addr = 0, size;
+	uaddr_symbol(cg, call, &addr, &size);
+	int v = ir_vreg(cg->ir);
+	ir_imm64(cg->ir, v, addr);
+	return v;
+}
+
 /* ---- uptr(p), kptr(p): the address space a pointer points into ---- */
 
 static const struct type *check_address_space(struct cg *cg, struct node *call)
@@ -515,7 +576,7 @@ static const struct type *check_ksym(struct cg *cg, struct node *call)
 {
 	const struct type *t = arg_type(cg, call->call.args);
 	if (t && t->kind != T_INT && t->kind != T_PTR) {
-		sema_error(cg, &call->loc, "%s", "ksym() expects an integer or a pointer argument");
+		sema_error(cg, &call->loc, "%s", "ksym() expects an integer or pointer argument");
 		return NULL;
 	}
 	return t ? &type_ksym : NULL;
@@ -594,6 +655,7 @@ static const struct func funcs[] = {
 	{ .name = "time", .min_args = 0, .max_args = 1, .check = check_literal_args, .emit_stmt = emit_time },
 	{ .name = "join", .min_args = 1, .max_args = 2, .check = check_literal_args, .emit_stmt = emit_join },
 	{ .name = "kaddr", .min_args = 1, .max_args = 1, .check = check_kaddr, .emit = emit_kaddr },
+	{ .name = "uaddr", .min_args = 1, .max_args = 1, .check = check_uaddr, .emit = emit_uaddr },
 	{ .name = "kstack", .min_args = 0, .max_args = 2, .check = check_stack, .emit = emit_stack_call },
 	{ .name = "ustack", .min_args = 0, .max_args = 2, .check = check_stack, .emit = emit_stack_call },
 	{ .name = "ksym", .min_args = 1, .max_args = 1, .check = check_ksym, .emit = emit_first_arg },

@@ -1,5 +1,5 @@
 /* Functions that make values the runtime prints in their own way:
- * strftime, ntop, pton, buf, macaddr, cgroup_path; and strncmp. The value
+ * usym, strftime, ntop, pton, buf, macaddr, cgroup_path; and strncmp. The value
  * kinds and their printing are in types.c and types_print.c. */
 #include <arpa/inet.h>
 #include <string.h>
@@ -18,6 +18,25 @@ static void type_error(struct cg *cg, const struct node *at, const char *fmt, co
 	char name[128];
 	type_name(t, name, sizeof(name));
 	sema_error(cg, &at->loc, fmt, name);
+}
+
+/* ---- usym(addr): the address and the pid of the process it belongs to,
+ * printed as the symbol (as bpftrace, which resolves it when printing) ---- */
+
+static const struct type *check_usym(struct cg *cg, struct node *call)
+{
+	const struct type *t = sema_expr(cg, call->call.args);
+	if (t && t->kind != T_INT && t->kind != T_PTR) {
+		sema_error(cg, &call->loc, "%s", "usym() expects an integer or pointer argument");
+		return NULL;
+	}
+	return t ? type_special(T_USYM, 16, NULL) : NULL;
+}
+
+static void emit_usym(struct cg *cg, struct node *call, int base, int off)
+{
+	ir_store(cg->ir, 8, base, off, emit_expr(cg, call->call.args));
+	ir_store(cg->ir, 8, base, off + 8, builtin_find("pid")->emit(cg, NULL));
 }
 
 /* ---- strftime(fmt, nsecs) ---- */
@@ -264,6 +283,7 @@ const struct func value_funcs[] = {
 	{ .name = "macaddr", .min_args = 1, .max_args = 1, .check = check_macaddr, .emit_to = emit_macaddr },
 	{ .name = "cgroup_path", .min_args = 1, .max_args = 2, .check = check_cgroup_path, .emit = emit_first_arg },
 	{ .name = "strerror", .min_args = 1, .max_args = 1, .check = check_strerror, .emit = emit_first_arg },
+	{ .name = "usym", .min_args = 1, .max_args = 1, .check = check_usym, .emit_to = emit_usym },
 	{ .name = "strncmp", .min_args = 3, .max_args = 3, .check = check_strncmp, .emit = emit_strncmp },
 	{ .name = NULL },
 };

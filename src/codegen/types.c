@@ -259,7 +259,7 @@ const char *type_kind_name(const struct type *t)
 	static const char *const kinds[] = {
 		[T_NONE] = "none", [T_INT] = "integer", [T_STR] = "string", [T_PTR] = "pointer",
 		[T_RECORD] = "record", [T_TUPLE] = "tuple", [T_ARRAY] = "array", [T_CTX] = "ctx",
-		[T_KSYM] = "ksym", [T_TIME] = "timestamp", [T_INET] = "inet", [T_BUF] = "buffer",
+		[T_KSYM] = "ksym", [T_USYM] = "usym", [T_TIME] = "timestamp", [T_INET] = "inet", [T_BUF] = "buffer",
 		[T_MAC] = "mac_address", [T_CGROUP] = "cgroup_path", [T_DATALOC] = "integer",
 		[T_ERRNO] = "strerror", [T_USER] = "username",
 	};

@@ -19,6 +19,7 @@ enum type_kind {
 	T_ARRAY,  /* elem[len] */
 	T_CTX,    /* the probe context pointer */
 	T_KSYM,   /* kernel address printed as a symbol */
+	T_USYM,   /* usym(): u64 user address, then u64 pid of its process; printed as the symbol */
 	T_STACK,  /* kstack/ustack: a stack id (ustack: pid in the upper half); len: frames to print; name: mode */
 	T_TIME,   /* strftime(): u64 nanoseconds since boot; name: the format */
 	T_INET,   /* ntop(): u64 address family, then 16 bytes of address */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "util/elf_syms.h"
 #include "util/ksyms.h"
 
 static stack_printer print_stack;
@@ -169,6 +170,14 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 			fprintf(out, "0x%" PRIx64, addr);
 		else
 			fputc('0', out); /* bpftrace streams a null pointer as "0" */
+		break;
+	}
+	case T_USYM: {
+		char sym[1024];
+		pid_t pid = (pid_t)load_unsigned((const char *)data + 8, 8);
+		usym_refresh(pid);
+		usym_resolve(pid, load_unsigned(data, 8), 0, sym, sizeof(sym));
+		fputs(sym, out);
 		break;
 	}
 	case T_TIME:

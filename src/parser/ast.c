@@ -59,7 +59,8 @@ int node_children(const struct node *n, struct node *kids[3])
 bool node_uses_builtin(const struct node *list, const char *name)
 {
 	for (const struct node *n = list; n; n = n->next) {
-		if (n->kind == N_BUILTIN && !strcmp(n->ident.name, name))
+		if ((n->kind == N_BUILTIN && !strcmp(n->ident.name, name)) ||
+		    (n->kind == N_CALL && !strcmp(n->call.name, name)))
 			return true;
 		struct node *kids[3];
 		int nk = node_children(n, kids);

@@ -203,7 +203,8 @@ struct node *node_list_append(struct node *list, struct node *item);
 /* The child lists of n (each may be a sibling list); returns how many slots
  * of kids were filled (entries may be NULL). One walker for every pass. */
 int node_children(const struct node *n, struct node *kids[3]);
-/* Whether builtin `name` appears anywhere in the list of nodes. */
+/* Whether builtin `name`, or a call of function `name`, appears anywhere in
+ * the list of nodes. */
 bool node_uses_builtin(const struct node *list, const char *name);
 
 /* Parse a script. Returns the N_PROGRAM, or NULL after reporting errors

@@ -69,8 +69,9 @@ struct probe_type {
 	enum bpf_prog_type prog_type;
 	/* The expected attach type to load with (0: none); may ask the kernel. */
 	enum bpf_attach_type (*attach_type)(void);
-	/* Builtins whose value depends on the target ("probe" always does):
-	 * a body using one gets a program per target. NULL-terminated. */
+	/* Builtins and functions whose value depends on the target ("probe"
+	 * always does): a body using one gets a program per target.
+	 * NULL-terminated. */
 	const char *const *per_target;
 	/* Run once by scry through BPF_PROG_TEST_RUN (BEGIN, END), not attached. */
 	bool once;
@@ -110,6 +111,10 @@ struct probe_type {
 	bool (*func_name)(const struct probe_site *site, char *buf, size_t len);
 	/* Whether plain integers used as addresses point into user space. */
 	bool (*user_memory)(const struct attach_spec *spec);
+	/* The file whose code a site runs (the traced executable or library),
+	 * into buf: uaddr() resolves symbols there. False when it is not one
+	 * file. NULL when the probe runs in no file of its own. */
+	bool (*binary)(const struct probe_site *site, char *buf, size_t len);
 
 	/* ---- attach (runtime) ---- */
 	/* Attach prog_fd to one target. Returns 0 or a negative errno; on error

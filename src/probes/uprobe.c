@@ -320,13 +320,36 @@ static bool uprobe_func_name(const struct probe_site *site, char *buf, size_t le
 	return sym != NULL;
 }
 
+/* The file of the spec as written when it is a path (as bpftrace names it in
+ * uaddr()'s errors), else the file it resolved to */
+static bool uprobe_binary(const struct probe_site *site, char *buf, size_t len)
+{
+	struct uprobe_target t;
+	const char *written = site->spec->target;
+	bool one_file = !strpbrk(written, "*?[");
+	if (one_file && strchr(written, '/')) {
+		snprintf(buf, len, "%s", written);
+		return true;
+	}
+	if (site->target && !uprobe_target_split(site->target, &t)) {
+		snprintf(buf, len, "%s", t.path);
+		return true;
+	}
+	char *path = one_file ? elf_resolve_binary(written) : NULL;
+	bool found = path != NULL;
+	if (found)
+		snprintf(buf, len, "%s", path);
+	free(path);
+	return found;
+}
+
 static bool user_memory(const struct attach_spec *spec)
 {
 	(void)spec;
 	return true;
 }
 
-static const char *const per_target[] = { "func", NULL };
+static const char *const per_target[] = { "func", "uaddr", NULL };
 
 const struct probe_type probe_uprobe = {
 	.kind = PROV_UPROBE, .name = "uprobe", .aliases = { "u" },
@@ -340,6 +363,7 @@ const struct probe_type probe_uprobe = {
 	.emit_arg = regs_emit_arg,
 	.func_name = uprobe_func_name,
 	.user_memory = user_memory,
+	.binary = uprobe_binary,
 	.attach_all = uprobe_attach_all,
 };
 
@@ -354,5 +378,6 @@ const struct probe_type probe_uretprobe = {
 	.emit_retval = regs_emit_retval,
 	.func_name = uprobe_func_name,
 	.user_memory = user_memory,
+	.binary = uprobe_binary,
 	.attach_all = uprobe_attach_all,
 };

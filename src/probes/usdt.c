@@ -424,8 +424,18 @@ static int usdt_attach_all(const struct attach_spec *spec, const struct strlist 
 	return err;
 }
 
+/* uaddr() resolves in the file of the site's probe. */
+static bool usdt_binary(const struct probe_site *site, char *buf, size_t len)
+{
+	struct usdt_target t;
+	if (!site->target || usdt_target_split(site->target, &t))
+		return false;
+	snprintf(buf, len, "%s", t.path);
+	return true;
+}
+
 static const char *const per_target[] = {
-	"arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9", "arg10", "arg11", NULL,
+	"arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9", "arg10", "arg11", "uaddr", NULL,
 };
 
 const struct probe_type probe_usdt = {
@@ -441,5 +451,6 @@ const struct probe_type probe_usdt = {
 	.emit_arg = usdt_emit_arg,
 	.arg_error = usdt_arg_error,
 	.user_memory = user_memory,
+	.binary = usdt_binary,
 	.attach_all = usdt_attach_all,
 };

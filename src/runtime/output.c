@@ -278,7 +278,7 @@ static void print_value(FILE *out, const struct map_res *m, const struct entry *
  * between such entries. */
 static bool joined_without_newline(const struct type *t)
 {
-	return t->kind == T_STACK || t->kind == T_KSYM || t->kind == T_INET;
+	return t->kind == T_STACK || t->kind == T_KSYM || t->kind == T_USYM || t->kind == T_INET;
 }
 
 static void print_entries(FILE *out, struct table *t, int top, int div)

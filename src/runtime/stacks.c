@@ -1,9 +1,11 @@
 #include "runtime/stacks.h"
 
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <inttypes.h>
 
 #include "codegen/resources.h"
+#include "util/elf_syms.h"
 #include "util/ksyms.h"
 
 static int stack_fd = -1;
@@ -14,24 +16,49 @@ void stacks_init(int map_fd)
 	type_print_set_stack_printer(stack_print);
 }
 
+/* One frame's symbol as bpftrace prints it: "sym+off"; of a user address
+ * in perf mode with " (module)" (" ([unknown])"); unknown, the address in
+ * both modes */
+static void frame_symbol(char *buf, size_t len, const struct type *t, pid_t pid, uint64_t ip, bool perf)
+{
+	uint64_t off;
+	const char *name;
+	if (t->user)
+		usym_resolve(pid, ip, USYM_OFFSET | (perf ? USYM_MODULE : 0), buf, len);
+	else if ((name = ksym_name(ip, &off)))
+		snprintf(buf, len, "%s+%" PRIu64, name, off);
+	else
+		snprintf(buf, len, "0x%" PRIx64, ip);
+}
+
+void stack_print_frames(FILE *out, const struct type *t, pid_t pid, const uint64_t *ips, int n, int indent)
+{
+	bool perf = t->name != NULL; /* perf's form: tab, address, symbol */
+	char sym[4200];
+	if (t->user)
+		usym_refresh(pid); /* once per stack: its process may have exited */
+	fputc('\n', out);
+	for (int i = 0; i < n && i < t->len && ips[i]; i++) {
+		frame_symbol(sym, sizeof(sym), t, pid, ips[i], perf);
+		if (perf)
+			fprintf(out, "\t%" PRIx64 " %s\n", ips[i], sym);
+		else
+			fprintf(out, "%*s%s\n", indent, "", sym);
+	}
+}
+
 void stack_print(FILE *out, const struct type *t, uint64_t value, int indent)
 {
-	uint32_t id = (uint32_t)value;
+	int32_t id = (int32_t)(uint32_t)value;
+	pid_t pid = (pid_t)(value >> 32); /* ustack: the pid of the stack's process */
 	uint64_t ips[STACK_MAX_DEPTH] = { 0 };
-	fputc('\n', out);
-	if (stack_fd < 0 || (int32_t)id < 0 || bpf_map_lookup_elem(stack_fd, &id, ips))
+	/* as bpftrace: nothing at all when there is no stack, and an error
+	 * unless it is a stack the probe had not (-EFAULT: a kernel thread's
+	 * user stack) */
+	if (stack_fd < 0 || bpf_map_lookup_elem(stack_fd, &id, ips)) {
+		if (stack_fd >= 0 && id != -EFAULT)
+			fprintf(stderr, "ERROR: failed to look up stack id %d (pid %d): -1\n", (int)id, (int)pid);
 		return;
-	bool perf = t->name != NULL; /* perf's form: tab, address, symbol */
-	for (int i = 0; i < STACK_MAX_DEPTH && i < t->len && ips[i]; i++) {
-		uint64_t off;
-		const char *name = t->user ? NULL : ksym_name(ips[i], &off);
-		if (perf)
-			fprintf(out, "\t%" PRIx64 " ", ips[i]);
-		else
-			fprintf(out, "%*s", indent, "");
-		if (name)
-			fprintf(out, "%s+%" PRIu64 "\n", name, off);
-		else
-			fprintf(out, perf ? "[unknown]\n" : "0x%" PRIx64 "\n", ips[i]);
 	}
+	stack_print_frames(out, t, pid, ips, STACK_MAX_DEPTH, indent);
 }

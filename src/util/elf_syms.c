@@ -285,6 +285,45 @@ static void read_symtab(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct table 
 	}
 }
 
+/* The STT_OBJECT symbol name of one symbol table section */
+static bool find_object(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, uint64_t *vaddr,
+			uint64_t *size)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	for (size_t i = 0; d && sh->sh_entsize && i < sh->sh_size / sh->sh_entsize; i++) {
+		GElf_Sym sym;
+		const char *n;
+		if (gelf_getsym(d, i, &sym) && GELF_ST_TYPE(sym.st_info) == STT_OBJECT &&
+		    sym.st_shndx != SHN_UNDEF && sym.st_value && (n = elf_strptr(e, sh->sh_link, sym.st_name)) &&
+		    !strcmp(n, name)) {
+			*vaddr = sym.st_value;
+			*size = sym.st_size;
+			return true;
+		}
+	}
+	return false;
+}
+
+int elf_data_symbol(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	int rc = e && elf_kind(e) == ELF_K_ELF ? -ENOENT : -ENOEXEC;
+	Elf_Scn *scn = NULL;
+	while (rc == -ENOENT && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM) &&
+		    find_object(e, scn, &sh, name, vaddr, size))
+			rc = 0;
+	}
+	elf_end(e);
+	close(fd);
+	return rc;
+}
+
 static int bind_rank(unsigned char bind)
 {
 	return bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
@@ -662,6 +701,9 @@ struct proc {
 	pid_t pid;
 	struct mapping *maps; /* by address, as /proc/PID/maps lists them */
 	int nmaps;
+	dev_t exe_dev; /* the executable when the maps were read */
+	ino_t exe_ino;
+	bool gone;     /* usym_refresh found it exited: no maps, none read */
 	struct proc *next;
 };
 
@@ -722,25 +764,52 @@ static bool read_maps(pid_t pid, struct mapping **maps, int *n)
 	return true;
 }
 
+/* The file /proc/PID/exe leads to; false when pid has exited or is a zombie */
+static bool proc_exe(pid_t pid, struct stat *st)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "/proc/%d/exe", (int)pid);
+	return !stat(name, st);
+}
+
 /* Reads pid's maps again; the old ones stay when it cannot (it exited) */
 static bool proc_reload(struct proc *p)
 {
 	struct mapping *maps;
+	struct stat exe = { 0 };
 	int n;
-	if (!read_maps(p->pid, &maps, &n))
+	if (p->gone || !read_maps(p->pid, &maps, &n))
 		return false;
+	proc_exe(p->pid, &exe);
 	maps_free(p->maps, p->nmaps);
 	p->maps = maps;
 	p->nmaps = n;
+	p->exe_dev = exe.st_dev;
+	p->exe_ino = exe.st_ino;
 	return true;
+}
+
+/* The cached process pid, moved to the front (a stack's frames are all of
+ * one process), or NULL */
+static struct proc *proc_find(pid_t pid)
+{
+	for (struct proc **pp = &procs; *pp; pp = &(*pp)->next) {
+		struct proc *p = *pp;
+		if (p->pid == pid) {
+			*pp = p->next;
+			p->next = procs;
+			procs = p;
+			return p;
+		}
+	}
+	return NULL;
 }
 
 static struct proc *proc_get(pid_t pid)
 {
-	struct proc *p;
-	for (p = procs; p; p = p->next)
-		if (p->pid == pid)
-			return p;
+	struct proc *p = proc_find(pid);
+	if (p)
+		return p;
 	p = xrealloc(NULL, sizeof(*p));
 	*p = (struct proc){ .pid = pid };
 	if (!proc_reload(p)) {
@@ -822,6 +891,29 @@ void usym_forget(pid_t pid)
 			return;
 		}
 	}
+}
+
+bool usym_refresh(pid_t pid)
+{
+	struct stat exe;
+	bool alive = proc_exe(pid, &exe);
+	struct proc *p = proc_find(pid);
+	if (!p && alive)
+		return true; /* read when first resolved */
+	if (!p) { /* remembered as gone: its addresses need no look at /proc */
+		p = xrealloc(NULL, sizeof(*p));
+		*p = (struct proc){ .pid = pid, .gone = true, .next = procs };
+		procs = p;
+	} else if (!alive) {
+		maps_free(p->maps, p->nmaps);
+		p->maps = NULL;
+		p->nmaps = 0;
+		p->gone = true;
+	} else if (p->gone || exe.st_dev != p->exe_dev || exe.st_ino != p->exe_ino) {
+		p->gone = false;
+		proc_reload(p);
+	}
+	return alive;
 }
 
 void elf_syms_free_all(void)

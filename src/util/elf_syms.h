@@ -89,6 +89,11 @@ const struct elf_sym *elf_syms_lookup(const struct elf_syms *s, uint64_t vaddr, 
 bool elf_syms_vaddr_to_off(const struct elf_syms *s, uint64_t vaddr, uint64_t *off);
 bool elf_syms_off_to_vaddr(const struct elf_syms *s, uint64_t off, uint64_t *vaddr);
 
+/* The data symbol (STT_OBJECT) named name in path's .dynsym or .symtab, the
+ * first in section order, as bpftrace's uaddr() finds it: its address
+ * (st_value) and size. 0, -ENOENT when there is none, or another -errno. */
+int elf_data_symbol(const char *path, const char *name, uint64_t *vaddr, uint64_t *size);
+
 /* ---- addresses of a process ---- */
 
 enum usym_flags {
@@ -101,12 +106,22 @@ enum usym_flags {
  * process). Files are read through /proc/PID/root, so a process in another
  * mount namespace is symbolized from its own files. /proc/PID/maps is read
  * once per process and again for an address outside all its mappings; a
- * process that has exited is symbolized from what was read before. True when
- * a symbol was found. */
+ * process that has exited is symbolized from what was read before, unless
+ * usym_refresh found it gone. True when a symbol was found. */
 bool usym_resolve(pid_t pid, uint64_t addr, int flags, char *buf, size_t len);
 
 /* Forgets what was read of pid (it exited or exec'd) */
 void usym_forget(pid_t pid);
+
+/* Before printing what pid's addresses are: whether it still runs. bpftrace
+ * reads a process afresh for each address, so what it prints of a process
+ * that has exited (or is a zombie) is addresses. When pid has gone, what was
+ * read of it is dropped and usym_resolve prints addresses without looking
+ * for the process again, until usym_refresh finds it running (pid reused);
+ * when it runs another executable than when its maps were read (exec), its
+ * maps are read again. One stat(2) of /proc/PID/exe: call it once per value
+ * printed (a stack), not per address. */
+bool usym_refresh(pid_t pid);
 
 /* Frees every table and every process's maps */
 void elf_syms_free_all(void);
