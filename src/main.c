@@ -129,6 +129,7 @@ static int set_target(struct cmdline *cl, struct target *t)
 	cl->run.env.pid = t->pid; /* -c's child is not forked yet: run() sets it */
 	cl->run.target = cl->pid || cl->cmd ? t : NULL;
 	cl->compile.child = cl->cmd != NULL;
+	cl->compile.env.pid = cl->pid ? t->pid : 0; /* where usdt::NAME looks */
 	return -1;
 }
 

@@ -33,7 +33,7 @@ static char *probe_name(const struct attach_spec *spec, const char *target)
 
 /* Programs for one probe: per attach point, per target when the body asks
  * for `args` or `probe` (their value depends on the target). */
-static int plan_probe(struct compiled *c, struct node *probe)
+static int plan_probe(struct compiled *c, struct node *probe, const struct compile_opts *opts)
 {
 	int rc = 0;
 	for (struct node *a = probe->probe.attach; a; a = a->next) {
@@ -47,7 +47,7 @@ static int plan_probe(struct compiled *c, struct node *probe)
 			continue;
 		}
 		struct strlist targets = { 0 };
-		if (prov->expand(spec, &targets)) {
+		if (prov->expand(spec, &opts->env, &targets)) {
 			rc = -1;
 			continue;
 		}
@@ -177,7 +177,7 @@ int compile(const struct node *ast, const struct compile_opts *opts, struct comp
 	structs_define(ast);
 	int rc = diag_error_count() ? -1 : 0;
 	for (struct node *probe = ast->prog.probes; probe; probe = probe->next)
-		rc |= plan_probe(c, probe);
+		rc |= plan_probe(c, probe, opts);
 	if (rc)
 		return -1;
 

@@ -12,6 +12,7 @@
 #include "codegen/resources.h"
 #include "parser/ast.h"
 #include "probes/attach.h"
+#include "probes/probe.h"
 #include "util/strlist.h"
 
 struct prog {
@@ -46,6 +47,7 @@ void positional_substitute(struct node *list, const struct params *p);
 struct compile_opts {
 	bool unsafe; /* allow system(), signal() and other functions with side effects */
 	bool child;  /* -c runs a command: `cpid` has a value */
+	struct attach_env env; /* -p: the process user probes look into */
 };
 
 /* Returns 0, or -1 after reporting errors through diag. */

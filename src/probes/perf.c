@@ -116,8 +116,9 @@ int perf_event_attach(struct perf_event_attr *attr, int cpu, pid_t pid, int prog
 	return ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) ? -errno : 0;
 }
 
-static int perf_expand(const struct attach_spec *spec, struct strlist *targets)
+static int perf_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
+	(void)env;
 	struct perf_event_attr attr;
 	if (perf_attr_for(spec, &attr))
 		return -1;

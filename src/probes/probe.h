@@ -79,8 +79,9 @@ struct probe_type {
 	/* ---- targets (codegen plans programs, -l lists) ---- */
 	/* Concrete targets for a spec, wildcards expanded, sorted:
 	 * "syscalls:sys_enter_openat", "sched_switch", "ms:100", "" (BEGIN/END).
+	 * env->pid (-p) names the process whose files user probes look in.
 	 * Returns 0, or -1 after reporting an error at spec->loc. */
-	int (*expand)(const struct attach_spec *spec, struct strlist *targets);
+	int (*expand)(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets);
 	/* Append the full names of the attach points matching an fnmatch
 	 * pattern (NULL: all it can enumerate), for `scry -l`. A type may
 	 * need the pattern to know where to look (uprobe: which files), and

@@ -36,8 +36,9 @@ static void rawtracepoint_names(struct strlist *out)
 	strlist_sort_unique(out);
 }
 
-static int raw_expand(const struct attach_spec *spec, struct strlist *targets)
+static int raw_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
+	(void)env;
 	struct strlist all = { 0 };
 	rawtracepoint_names(&all);
 	for (int i = 0; i < all.len; i++)

@@ -40,8 +40,9 @@ void names_add_matching(struct strlist *names, const char *pattern, const char *
 }
 
 /* BEGIN and END: one program each, run by the runtime with BPF_PROG_TEST_RUN. */
-static int once_expand(const struct attach_spec *spec, struct strlist *targets)
+static int once_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
+	(void)env;
 	(void)spec;
 	strlist_add(targets, "");
 	return 0;

@@ -23,8 +23,9 @@ static bool tp_matches(const struct attach_spec *spec, const char *name)
 	return n < (int)sizeof(cat) && !fnmatch(spec->target, cat, 0) && !fnmatch(spec->func, colon + 1, 0);
 }
 
-static int tp_expand(const struct attach_spec *spec, struct strlist *targets)
+static int tp_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
+	(void)env;
 	struct strlist all = { 0 };
 	int err = tracefs_events(&all);
 	if (err) {

@@ -72,8 +72,9 @@ static int expand_file(const struct attach_spec *spec, const char *path, struct 
 	return 0;
 }
 
-static int uprobe_expand(const struct attach_spec *spec, struct strlist *targets)
+static int uprobe_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
+	(void)env;
 	struct strlist paths = { 0 };
 	if (elf_resolve_binaries(spec->target, &paths) == 0) {
 		diag_error(&spec->loc, "uprobe target file '%s' does not exist or is not executable", spec->target);

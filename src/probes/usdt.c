@@ -152,14 +152,19 @@ static bool has_wildcard(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-static int usdt_expand(const struct attach_spec *spec, struct strlist *targets)
+static int usdt_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
-	if (!spec->target || !*spec->target) {
+	bool by_pid = !spec->target || !*spec->target;
+	if (by_pid && !env->pid) {
 		diag_error(&spec->loc, "%s", "usdt probe must specify at least path or pid to probe");
 		return -1;
 	}
 	struct strlist paths = { 0 };
-	if (elf_resolve_binaries(spec->target, &paths) == 0) {
+	if (by_pid && elf_process_files(env->pid, &paths) <= 0) {
+		diag_error(&spec->loc, "could not read the files of process %d", (int)env->pid);
+		return -1;
+	}
+	if (!by_pid && elf_resolve_binaries(spec->target, &paths) == 0) {
 		diag_error(&spec->loc, "usdt target file '%s' does not exist or is not executable", spec->target);
 		return -1;
 	}
@@ -169,7 +174,7 @@ static int usdt_expand(const struct attach_spec *spec, struct strlist *targets)
 		const struct usdt_file *f = usdt_file_get(paths.items[i], err, sizeof(err));
 		if (f)
 			expand_file(spec, f, targets);
-		else if (!has_wildcard(spec->target)) {
+		else if (!by_pid && !has_wildcard(spec->target)) {
 			diag_error(&spec->loc, "usdt target file '%s' cannot be read: %s", spec->target, err);
 			rc = -1;
 		}
@@ -177,7 +182,7 @@ static int usdt_expand(const struct attach_spec *spec, struct strlist *targets)
 	strlist_free(&paths);
 	if (!rc && !targets->len) {
 		diag_error(&spec->loc, "No probes to attach: no USDT probe matches %s%s%s in %s", spec->ns ? spec->ns : "",
-			   spec->ns ? ":" : "", spec->func, spec->target);
+			   spec->ns ? ":" : "", spec->func, by_pid ? "the process's files" : spec->target);
 		rc = -1;
 	}
 	strlist_sort_unique(targets);

@@ -926,3 +926,29 @@ void elf_syms_free_all(void)
 		table_free(t);
 	}
 }
+
+int elf_process_files(pid_t pid, struct strlist *out)
+{
+	char name[64], line[4096 + 128];
+	snprintf(name, sizeof(name), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(name, "re");
+	if (!f)
+		return -errno;
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char perms[8], *path = strchr(line, '/');
+		if (sscanf(line, "%*x-%*x %7s", perms) != 1 || strcmp(perms, "r-xp") || !path)
+			continue;
+		path[strcspn(path, "\n")] = 0;
+		char *full;
+		if (asprintf(&full, "/proc/%d/root%s", (int)pid, path) < 0)
+			abort();
+		if (strlist_find(out, full) < 0) {
+			strlist_add(out, full);
+			n++;
+		}
+		free(full);
+	}
+	fclose(f);
+	return n;
+}

@@ -110,6 +110,12 @@ enum usym_flags {
  * usym_refresh found it gone. True when a symbol was found. */
 bool usym_resolve(pid_t pid, uint64_t addr, int flags, char *buf, size_t len);
 
+/* The files process pid maps executable ("r-xp"), each as
+ * /proc/PID/root/PATH (its own mount namespace's file), in the order of
+ * the maps, appended to out without duplicates. The number added, or
+ * -errno when the process cannot be read. */
+int elf_process_files(pid_t pid, struct strlist *out);
+
 /* Forgets what was read of pid (it exited or exec'd) */
 void usym_forget(pid_t pid);
 

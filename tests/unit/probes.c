@@ -68,7 +68,7 @@ static void test_expand(void)
 	const struct probe_type *p = probe_type_for(PROV_TRACEPOINT);
 	struct attach_spec s = spec(PROV_TRACEPOINT, "syscalls", "sys_enter_open*", 0);
 	struct strlist got = { 0 }, want = { 0 };
-	CHECK(p->expand(&s, &got) == 0, "expand failed");
+	CHECK(p->expand(&s, &(struct attach_env){ 0 }, &got) == 0, "expand failed");
 	list_events_dir("sys_enter_open*", &want);
 	CHECK(want.len >= 2 && strlist_find(&want, "syscalls:sys_enter_openat") >= 0, "tracefs listing");
 	CHECK(got.len == want.len, "%d targets, tracefs has %d", got.len, want.len);
@@ -83,13 +83,13 @@ static void test_expand(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		s = spec(PROV_TRACEPOINT, bad[i][0], bad[i][1], 0);
 		int errors = diag_error_count();
-		CHECK(p->expand(&s, &got) == -1 && got.len == 0, "%s:%s expanded", bad[i][0], bad[i][1]);
+		CHECK(p->expand(&s, &(struct attach_env){ 0 }, &got) == -1 && got.len == 0, "%s:%s expanded", bad[i][0], bad[i][1]);
 		CHECK(diag_error_count() == errors + 1, "%s:%s not reported", bad[i][0], bad[i][1]);
 		attach_spec_free(&s);
 	}
 
 	s = spec(PROV_RAWTRACEPOINT, NULL, "sched_switc?", 0);
-	CHECK(probe_type_for(PROV_RAWTRACEPOINT)->expand(&s, &got) == 0 && got.len == 1 &&
+	CHECK(probe_type_for(PROV_RAWTRACEPOINT)->expand(&s, &(struct attach_env){ 0 }, &got) == 0 && got.len == 1 &&
 		      !strcmp(got.items[0], "sched_switch"), "rawtracepoint sched_switc?");
 	strlist_free(&got);
 	attach_spec_free(&s);
@@ -185,7 +185,7 @@ static void test_perf_names(void)
 		struct attach_spec s = spec(kind, bad[i][1], NULL, 0);
 		struct strlist targets = { 0 };
 		int errors = diag_error_count();
-		CHECK(probe_type_for(kind)->expand(&s, &targets) == -1 && diag_error_count() == errors + 1,
+		CHECK(probe_type_for(kind)->expand(&s, &(struct attach_env){ 0 }, &targets) == -1 && diag_error_count() == errors + 1,
 		      "%s:%s accepted", bad[i][0], bad[i][1]);
 		attach_spec_free(&s);
 	}
@@ -203,7 +203,7 @@ static void test_table(void)
 	CHECK(why && strstr(why, "kprobe") && strstr(why, "not supported"), "kprobe: %s", why);
 	struct attach_spec s = spec(PROV_BEGIN, NULL, NULL, 0);
 	struct strlist targets = { 0 };
-	CHECK(probe_type_for(PROV_BEGIN)->expand(&s, &targets) == 0 && targets.len == 1 && !*targets.items[0],
+	CHECK(probe_type_for(PROV_BEGIN)->expand(&s, &(struct attach_env){ 0 }, &targets) == 0 && targets.len == 1 && !*targets.items[0],
 	      "BEGIN target");
 	strlist_free(&targets);
 
@@ -285,7 +285,7 @@ static void check_attach(enum provider_kind kind, const char *target, const char
 	struct attach_spec s = spec(kind, target, func, freq);
 	struct strlist targets = { 0 };
 	int prog = load(type);
-	if (prog < 0 || p->expand(&s, &targets) || targets.len != 1) {
+	if (prog < 0 || p->expand(&s, &(struct attach_env){ 0 }, &targets) || targets.len != 1) {
 		CHECK(0, "setup of %s:%s", s.provider_name, target ? target : func);
 		goto out;
 	}
