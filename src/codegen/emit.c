@@ -320,6 +320,16 @@ static int emit_binop(struct cg *cg, struct node *n)
 	if (ty(cg, n->binop.left)->kind == T_STR)
 		return emit_string_equal(cg, n->binop.left, n->binop.right, INT_MAX, n->binop.op == OP_EQ);
 	int a = emit_expr(cg, n->binop.left);
+	/* a constant right operand fits the instruction: no register for it
+	 * (but never a constant divisor of 0, which the verifier rejects) */
+	const struct node *r = n->binop.right;
+	int64_t k = r->kind == N_INT ? (int64_t)r->integer.value : 0;
+	for (size_t i = 0; i < sizeof(alu_ops) / sizeof(alu_ops[0]) && r->kind == N_INT && k == (int32_t)k; i++) {
+		if (alu_ops[i].op == op && (k || (op != OP_DIV && op != OP_MOD))) {
+			ir_alui(cg->ir, alu_ops[i].alu, a, (int32_t)k);
+			return a;
+		}
+	}
 	int b = emit_expr(cg, n->binop.right);
 	bool is_signed = ty(cg, n->binop.left)->is_signed && ty(cg, n->binop.right)->is_signed;
 	return emit_arith(cg, op, a, b, is_signed);
