@@ -30,7 +30,7 @@ static const struct type *widened(const struct type *t)
 
 /* The kind of value bpftrace reports an argument as in printf errors:
  * symbols, stacks and other printed-as-text values are strings. */
-static const char *printf_kind(struct cg *cg, const struct node *arg)
+const char *printf_kind(struct cg *cg, const struct node *arg)
 {
 	const struct type *agg = sema_agg_read(cg, arg), *t = agg ? agg : ty(cg, arg);
 	static const char *const aggs[] = {
@@ -318,8 +318,10 @@ static const struct type *check_print(struct cg *cg, struct node *call)
 			return NULL;
 		}
 		const struct type *t = arg_type(cg, call->call.args);
-		if (t && (t->kind == T_NONE || t->kind == T_AGG)) {
-			sema_error(cg, &call->loc, "%s", "print() can not print a value of this type");
+		if (t && (t->kind == T_NONE || t->kind == T_AGG || t->kind == T_PTR || t->kind == T_CTX)) {
+			char name[128];
+			type_name(t, name, sizeof(name));
+			sema_error(cg, &call->loc, "%s type passed to print() is not printable", name);
 			return NULL;
 		}
 		return t ? &type_none : NULL;
@@ -615,6 +617,9 @@ const struct func *func_find(const char *name)
 		if (!strcmp(funcs[i].name, name))
 			return &funcs[i];
 	for (const struct func *f = value_funcs; f->name; f++)
+		if (!strcmp(f->name, name))
+			return f;
+	for (const struct func *f = misc_funcs; f->name; f++)
 		if (!strcmp(f->name, name))
 			return f;
 	return NULL;
