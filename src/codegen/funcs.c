@@ -307,8 +307,18 @@ static bool prints_value(const struct node *call)
 	return call->call.args->kind != N_MAP;
 }
 
+/* print() of a uptr()/kptr() of an integer: bpftrace types it an integer */
+static bool integer_address(struct cg *cg, const struct node *n)
+{
+	return n->kind == N_CALL && (!strcmp(n->call.name, "uptr") || !strcmp(n->call.name, "kptr")) &&
+	       ty(cg, n->call.args) && ty(cg, n->call.args)->kind == T_INT;
+}
+
 static const struct type *check_print(struct cg *cg, struct node *call)
 {
+	if (cg->loop_depth && !cg->quiet)
+		diag_warning(&call->loc, "%s", "Due to it's asynchronous nature using 'print()' in a loop can lead to "
+			     "unexpected behavior. The map will likely be updated before the runtime can 'print' it.");
 	if (prints_value(call)) {
 		int n = 0;
 		for (struct node *a = call->call.args; a; a = a->next)
@@ -318,7 +328,8 @@ static const struct type *check_print(struct cg *cg, struct node *call)
 			return NULL;
 		}
 		const struct type *t = arg_type(cg, call->call.args);
-		if (t && (t->kind == T_NONE || t->kind == T_AGG || t->kind == T_PTR || t->kind == T_CTX)) {
+		bool pointer = t && t->kind == T_PTR && !integer_address(cg, call->call.args);
+		if (t && (t->kind == T_NONE || t->kind == T_AGG || pointer || t->kind == T_CTX)) {
 			char name[128];
 			type_name(t, name, sizeof(name));
 			sema_error(cg, &call->loc, "%s type passed to print() is not printable", name);
