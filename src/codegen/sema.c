@@ -208,6 +208,26 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 	return arith_result(l, r);
 }
 
+/* Whether member n (a field or an element) is read from user memory: a
+ * pointer read there points there too, as bpftrace carries the address space. */
+static bool in_user_memory(const struct cg *cg, const struct node *n)
+{
+	const struct node *b = n->kind == N_FIELD ? n->field.base : n->kind == N_INDEX ? n->index.base : NULL;
+	if (!b || !ty(cg, b))
+		return false;
+	if (ty(cg, b)->kind == T_PTR)
+		return ty(cg, b)->user;
+	if (b->kind == N_UNOP && b->unop.op == OP_DEREF)
+		return ty(cg, b->unop.operand) && ty(cg, b->unop.operand)->user;
+	return in_user_memory(cg, b);
+}
+
+/* t, as a user-space pointer when it is a pointer */
+static const struct type *user_pointer(const struct type *t)
+{
+	return t->kind == T_PTR && !t->user ? type_ptr(t->to, true) : t;
+}
+
 static const struct type *sema_field(struct cg *cg, struct node *n)
 {
 	const struct type *base = sema_expr(cg, n->field.base);
@@ -233,7 +253,9 @@ static const struct type *sema_field(struct cg *cg, struct node *n)
 				   rec->name ? rec->name : "args", n->field.name);
 		return NULL;
 	}
-	return f->type->kind == T_DATALOC ? &type_s64 : f->type; /* the data's address */
+	if (f->type->kind == T_DATALOC)
+		return &type_s64; /* the data's address */
+	return in_user_memory(cg, n) ? user_pointer(f->type) : f->type;
 }
 
 /* The number of arguments of a call, with bpftrace's wording when wrong. */
@@ -345,12 +367,15 @@ static const struct type *sema_index(struct cg *cg, struct node *n)
 			return NULL;
 		}
 	}
+	const struct type *to = b->kind == T_PTR ? b->to : NULL;
+	if (to && (to->kind == T_INT || to->kind == T_PTR || to->kind == T_RECORD || to->kind == T_ARRAY))
+		return in_user_memory(cg, n) ? user_pointer(to) : to;
 	if (b->kind == T_PTR)
-		return b->to && b->to->kind == T_INT ? b->to : &type_u8;
+		return &type_u8;
 	if (b->kind == T_STR)
 		return &type_s8;
 	if (b->kind == T_ARRAY)
-		return b->to;
+		return in_user_memory(cg, n) ? user_pointer(b->to) : b->to;
 	sema_error(cg, &n->loc, "The [] operator can not be used on expressions of type '%s'", tname(b, a));
 	return NULL;
 }
@@ -537,8 +562,18 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			break;
 		}
 		if ((o->kind != T_INT && o->kind != T_PTR) || (to->kind != T_INT && to->kind != T_PTR)) {
-			char b[128];
-			sema_error(cg, &n->loc, "Cannot cast from \"%s\" to \"%s\"", tname(o, a), tname(to, b));
+			/* bpftrace 0.17's wording; it points at the "(type)" */
+			struct loc l = n->loc;
+			l.last_line = n->cast.operand->loc.first_line;
+			l.last_column = n->cast.operand->loc.first_column;
+			if (o->kind == T_RECORD)
+				sema_error(cg, &l, "Cannot cast from struct type \"%s\"", tname(o, a));
+			else if (o->kind == T_NONE)
+				sema_error(cg, &l, "%s", "Cannot cast from \"none\" type");
+			if (to->kind == T_RECORD)
+				sema_error(cg, &n->loc, "Cannot cast to struct type \"%s\"", tname(to, a));
+			else if (o->kind != T_RECORD && o->kind != T_NONE)
+				sema_error(cg, &l, "Casts are not supported for type: \"%s\"", tname(o, a));
 			break;
 		}
 		/* a pointer cast keeps the address space of what it casts */
