@@ -119,6 +119,10 @@ const struct func *func_find(const char *name);
 int emit_first_arg(struct cg *cg, struct node *call);
 /* funcs_values.c: strftime, ntop, buf, ...; ends with a NULL name */
 extern const struct func value_funcs[];
+/* funcs_misc.c: bswap, strcontains, debugf; ends with a NULL name */
+extern const struct func misc_funcs[];
+/* The kind of value printf reports an argument as in its errors: "integer", "string", ... */
+const char *printf_kind(struct cg *cg, const struct node *arg);
 /* Whether plain integers used as addresses point into user space here. */
 bool user_space_probe(const struct cg *cg);
 

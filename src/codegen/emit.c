@@ -312,13 +312,61 @@ int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed)
 	return a;
 }
 
+/* The size of what pointer type t points at: the step of p + 1, p++. */
+static int pointee_size(const struct type *t)
+{
+	return t->to ? t->to->size : 1;
+}
+
+/* i * the pointee's size, for p + i or p - i; i of a narrower type is
+ * zero-extended first, as bpftrace does. */
+static int emit_ptr_offset(struct cg *cg, int i, const struct type *it, const struct type *ptr)
+{
+	if (it->size < 8) {
+		ir_alui(cg->ir, BPF_LSH, i, 64 - 8 * it->size);
+		ir_alui(cg->ir, BPF_RSH, i, 64 - 8 * it->size);
+	}
+	if (pointee_size(ptr) != 1)
+		ir_alui(cg->ir, BPF_MUL, i, pointee_size(ptr));
+	return i;
+}
+
+/* Arrays are equal when all their bytes are. */
+static int emit_array_equal(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	int size = ty(cg, n->binop.left)->size, mark = frame_mark(&cg->frame);
+	int a = frame_alloc(&cg->frame, size), b = frame_alloc(&cg->frame, size);
+	int r = ir_vreg(ir), x = ir_vreg(ir), y = ir_vreg(ir), differ = ir_label_new(ir), done = ir_label_new(ir);
+	bool equal = n->binop.op == OP_EQ;
+	emit_expr_to(cg, n->binop.left, FP, a);
+	emit_expr_to(cg, n->binop.right, FP, b);
+	for (int i = 0; i < size;) {
+		int chunk = chunk_size(size - i, a + i, b + i);
+		ir_load(ir, chunk, x, FP, a + i);
+		ir_load(ir, chunk, y, FP, b + i);
+		ir_jump(ir, BPF_JNE, x, y, 0, differ);
+		i += chunk;
+	}
+	ir_movi(ir, r, equal);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, differ);
+	ir_movi(ir, r, !equal);
+	ir_label(ir, done);
+	frame_release(&cg->frame, mark);
+	return r;
+}
+
 static int emit_binop(struct cg *cg, struct node *n)
 {
 	enum op op = n->binop.op;
 	if (op == OP_LAND || op == OP_LOR)
 		return emit_logical(cg, n);
-	if (ty(cg, n->binop.left)->kind == T_STR)
+	const struct type *lt = ty(cg, n->binop.left), *rt = ty(cg, n->binop.right);
+	if (lt->kind == T_STR)
 		return emit_string_equal(cg, n->binop.left, n->binop.right, INT_MAX, n->binop.op == OP_EQ);
+	if (lt->kind == T_ARRAY)
+		return emit_array_equal(cg, n);
 	int a = emit_expr(cg, n->binop.left);
 	/* a constant right operand fits the instruction: no register for it
 	 * (but never a constant divisor of 0, which the verifier rejects) */
@@ -331,7 +379,11 @@ static int emit_binop(struct cg *cg, struct node *n)
 		}
 	}
 	int b = emit_expr(cg, n->binop.right);
-	bool is_signed = ty(cg, n->binop.left)->is_signed && ty(cg, n->binop.right)->is_signed;
+	if ((op == OP_ADD || op == OP_SUB) && lt->kind == T_PTR && rt->kind == T_INT)
+		b = emit_ptr_offset(cg, b, rt, lt);
+	else if (op == OP_ADD && rt->kind == T_PTR && lt->kind == T_INT)
+		a = emit_ptr_offset(cg, a, lt, rt);
+	bool is_signed = lt->is_signed && rt->is_signed;
 	return emit_arith(cg, op, a, b, is_signed);
 }
 
@@ -346,14 +398,26 @@ int emit_update(struct cg *cg, struct node *target, enum op op, int x)
 	return r;
 }
 
-/* ++x, x++, --x, x-- */
+/* ++x, x++, --x, x--; a pointer steps by the size of what it points at */
 static int emit_step(struct cg *cg, struct node *n)
 {
 	bool inc = n->unop.op == OP_INC;
-	int v = emit_update(cg, n->unop.operand, inc ? OP_ADD : OP_SUB, emit_int(cg, 1));
+	const struct type *t = ty(cg, n->unop.operand);
+	int step = t->kind == T_PTR ? pointee_size(t) : 1;
+	int v = emit_update(cg, n->unop.operand, inc ? OP_ADD : OP_SUB, emit_int(cg, (uint64_t)step));
 	if (n->unop.postfix)
-		ir_alui(cg->ir, BPF_ADD, v, inc ? -1 : 1);
+		ir_alui(cg->ir, BPF_ADD, v, inc ? -step : step);
 	return v;
+}
+
+/* target OP= value; p += i and p -= i step by the pointee's size */
+static void emit_compound_assign(struct cg *cg, struct node *n)
+{
+	struct node *target = n->assign.target, *value = n->assign.value;
+	int x = emit_expr(cg, value);
+	if (ty(cg, target)->kind == T_PTR)
+		x = emit_ptr_offset(cg, x, ty(cg, value), ty(cg, target));
+	emit_update(cg, target, n->assign.op, x);
 }
 
 static int emit_unop(struct cg *cg, struct node *n)
@@ -443,6 +507,11 @@ static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 	return false;
 }
 
+static bool is_deref(const struct node *n)
+{
+	return n->kind == N_UNOP && n->unop.op == OP_DEREF;
+}
+
 /* The address of memory reached through a pointer: p->a.b, p->arr[i], p[i].
  * Returns false when n does not read through a pointer. */
 static bool member_addr(struct cg *cg, struct node *n, int *addr, bool *user)
@@ -452,6 +521,10 @@ static bool member_addr(struct cg *cg, struct node *n, int *addr, bool *user)
 	if (bt->kind == T_PTR && !is_args(b)) {
 		*addr = emit_expr(cg, b);
 		*user = bt->user;
+	} else if (is_deref(b) && bt->kind != T_PTR) {
+		/* (*p).f: the struct is where p points */
+		*addr = emit_expr(cg, b->unop.operand);
+		*user = ty(cg, b->unop.operand)->user;
 	} else if (bt->kind != T_PTR && (b->kind == N_FIELD || b->kind == N_INDEX)) {
 		if (!member_addr(cg, b, addr, user))
 			return false;
@@ -599,6 +672,11 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 	case N_MAP:
 		emit_map_read_to(cg, n, base, off);
 		break;
+	case N_UNOP: { /* *p of a struct or an array: read it whole */
+		int p = emit_expr(cg, n->unop.operand);
+		emit_probe_read(cg, base, off, t->size, p, ty(cg, n->unop.operand)->user, false);
+		break;
+	}
 	case N_TERNARY: {
 		struct ir *ir = cg->ir;
 		int els = ir_label_new(ir), done = ir_label_new(ir);
@@ -685,7 +763,7 @@ static void emit_stmt(struct cg *cg, struct node *n)
 	}
 	case N_ASSIGN:
 		if (n->assign.op != OP_NONE)
-			emit_update(cg, n->assign.target, n->assign.op, emit_expr(cg, n->assign.value));
+			emit_compound_assign(cg, n);
 		else if (n->assign.target->kind == N_MAP)
 			emit_map_assign(cg, n);
 		else

@@ -32,7 +32,7 @@ static const struct type *widened(const struct type *t)
 
 /* The kind of value bpftrace reports an argument as in printf errors:
  * symbols, stacks and other printed-as-text values are strings. */
-static const char *printf_kind(struct cg *cg, const struct node *arg)
+const char *printf_kind(struct cg *cg, const struct node *arg)
 {
 	const struct type *agg = sema_agg_read(cg, arg), *t = agg ? agg : ty(cg, arg);
 	static const char *const aggs[] = {
@@ -309,8 +309,18 @@ static bool prints_value(const struct node *call)
 	return call->call.args->kind != N_MAP;
 }
 
+/* print() of a uptr()/kptr() of an integer: bpftrace types it an integer */
+static bool integer_address(struct cg *cg, const struct node *n)
+{
+	return n->kind == N_CALL && (!strcmp(n->call.name, "uptr") || !strcmp(n->call.name, "kptr")) &&
+	       ty(cg, n->call.args) && ty(cg, n->call.args)->kind == T_INT;
+}
+
 static const struct type *check_print(struct cg *cg, struct node *call)
 {
+	if (cg->loop_depth && !cg->quiet)
+		diag_warning(&call->loc, "%s", "Due to it's asynchronous nature using 'print()' in a loop can lead to "
+			     "unexpected behavior. The map will likely be updated before the runtime can 'print' it.");
 	if (prints_value(call)) {
 		int n = 0;
 		for (struct node *a = call->call.args; a; a = a->next)
@@ -320,8 +330,11 @@ static const struct type *check_print(struct cg *cg, struct node *call)
 			return NULL;
 		}
 		const struct type *t = arg_type(cg, call->call.args);
-		if (t && (t->kind == T_NONE || t->kind == T_AGG)) {
-			sema_error(cg, &call->loc, "%s", "print() can not print a value of this type");
+		bool pointer = t && t->kind == T_PTR && !integer_address(cg, call->call.args);
+		if (t && (t->kind == T_NONE || t->kind == T_AGG || pointer || t->kind == T_CTX)) {
+			char name[128];
+			type_name(t, name, sizeof(name));
+			sema_error(cg, &call->loc, "%s type passed to print() is not printable", name);
 			return NULL;
 		}
 		return t ? &type_none : NULL;
@@ -677,6 +690,9 @@ const struct func *func_find(const char *name)
 		if (!strcmp(funcs[i].name, name))
 			return &funcs[i];
 	for (const struct func *f = value_funcs; f->name; f++)
+		if (!strcmp(f->name, name))
+			return f;
+	for (const struct func *f = misc_funcs; f->name; f++)
 		if (!strcmp(f->name, name))
 			return f;
 	return NULL;

@@ -133,35 +133,93 @@ static void emit_pton(struct cg *cg, struct node *call, int base, int off)
 
 /* ---- buf(data[, len]) ---- */
 
+/* The capacity of buf(data[, len]) as bpftrace 0.17 sizes it: a literal
+ * length, an array's size, else the default string size; longer ones are
+ * shortened with a warning. 0 after an error. */
+static int buf_capacity(struct cg *cg, struct node *call, const struct type *t)
+{
+	struct node *len = call->call.args->next;
+	int64_t size = BUF_MAX;
+	if (!len) {
+		if (t->kind != T_ARRAY) {
+			sema_error(cg, &call->loc, "buf() expects a length argument for non-array type %s",
+				   type_kind_name(t));
+			return -1;
+		}
+		size = t->size;
+	} else {
+		const struct type *lt = sema_expr(cg, len);
+		if (!lt)
+			return -1;
+		if (lt->kind != T_INT) {
+			sema_error(cg, &call->loc, "buf() only supports integer arguments (%s provided)", type_kind_name(lt));
+			return -1;
+		}
+		if (len->kind == N_UNOP && len->unop.op == OP_NEG && len->unop.operand->kind == N_INT) {
+			/* a negative literal, as bpftrace reads -N */
+			sema_error(cg, &call->loc, "buf cannot use negative length (-%llu)",
+				   (unsigned long long)len->unop.operand->integer.value);
+			return -1;
+		}
+		if (len->kind == N_INT)
+			size = len->integer.value > INT32_MAX ? INT32_MAX : (int64_t)len->integer.value;
+	}
+	if (size > BUF_MAX) {
+		if (!cg->quiet)
+			diag_warning(&call->loc, "buf() length is too long and will be shortened to %d bytes "
+				     "(see BPFTRACE_STRLEN)", BUF_MAX);
+		size = BUF_MAX;
+	}
+	return (int)size;
+}
+
 static const struct type *check_buf(struct cg *cg, struct node *call)
 {
-	struct node *data = call->call.args, *len = data->next;
-	const struct type *t = sema_expr(cg, data);
+	const struct type *t = sema_expr(cg, call->call.args);
 	if (!t)
 		return NULL;
-	bool memory = t->kind == T_ARRAY || t->kind == T_STR;
-	if (!memory && t->kind != T_PTR && t->kind != T_INT) {
-		type_error(cg, call, "buf() expects an integer, array or pointer as the data (%s provided)", t);
+	if (t->kind != T_INT && t->kind != T_STR && t->kind != T_PTR && t->kind != T_ARRAY) {
+		sema_error(cg, &call->loc, "buf() expects an integer, string, or array argument but saw %s",
+			   type_kind_name(t));
 		return NULL;
 	}
-	if (!len) {
-		if (!memory)
-			sema_error(cg, &call->loc, "%s", "buf() expects a length argument for a pointer");
-		return memory ? type_buf(t->size) : NULL;
+	int cap = buf_capacity(cg, call, t);
+	return cap < 0 ? NULL : type_buf(cap);
+}
+
+/* min(len, BUF_MAX) of a run-time length, in a new vreg */
+static int emit_buf_len(struct cg *cg, struct node *len)
+{
+	int n = emit_expr(cg, len), small = ir_label_new(cg->ir);
+	ir_jump(cg->ir, BPF_JLE, n, -1, BUF_MAX, small);
+	ir_movi(cg->ir, n, BUF_MAX);
+	ir_label(cg->ir, small);
+	return n;
+}
+
+/* Data in BPF memory (an array, a string): its first bytes copied, those
+ * at and past a run-time length zeroed. */
+static void emit_buf_memory(struct cg *cg, struct node *call, int base, int off)
+{
+	struct ir *ir = cg->ir;
+	struct node *data = call->call.args, *len = data->next;
+	int cap = ty(cg, call)->len, size = ty(cg, data)->size, n = cap < size ? cap : size;
+	int mark = frame_mark(&cg->frame), tmp = frame_alloc(&cg->frame, size);
+	emit_expr_to(cg, data, FP, tmp);
+	emit_copy(cg, base, off + 8, FP, tmp, n);
+	frame_release(&cg->frame, mark);
+	if (!len || len->kind == N_INT) {
+		ir_storei(ir, 8, base, off, cap);
+		return;
 	}
-	const struct type *lt = sema_expr(cg, len);
-	if (lt && lt->kind != T_INT) {
-		type_error(cg, len, "buf() expects an integer length (%s provided)", lt);
-		return NULL;
+	int v = emit_buf_len(cg, len);
+	ir_store(ir, 8, base, off, v);
+	for (int i = 0; i < n; i++) {
+		int keep = ir_label_new(ir);
+		ir_jump(ir, BPF_JGT, v, -1, i, keep);
+		ir_storei(ir, 1, base, off + 8 + i, 0);
+		ir_label(ir, keep);
 	}
-	if (len->kind == N_INT && (len->integer.value == 0 || len->integer.value > BUF_MAX)) {
-		sema_error(cg, &len->loc, "buf() length must be from 1 to %d", BUF_MAX);
-		return NULL;
-	}
-	int size = len->kind == N_INT ? (int)len->integer.value : BUF_MAX;
-	if (memory && size > t->size)
-		size = t->size;
-	return lt ? type_buf(size) : NULL;
 }
 
 /* u64 length, then the bytes; a run-time length is capped at the buffer's size */
@@ -172,25 +230,18 @@ static void emit_buf(struct cg *cg, struct node *call, int base, int off)
 	int size = ty(cg, call)->len;
 	emit_zero(cg, base, off, 8 + size);
 	if (ty(cg, data)->kind == T_ARRAY || ty(cg, data)->kind == T_STR) {
-		/* memory values are written whole: into a slot, then the first bytes copied */
-		int mark = frame_mark(&cg->frame), tmp = frame_alloc(&cg->frame, ty(cg, data)->size);
-		emit_expr_to(cg, data, FP, tmp);
-		emit_copy(cg, base, off + 8, FP, tmp, size);
-		frame_release(&cg->frame, mark);
-		ir_storei(ir, 8, base, off, size);
+		emit_buf_memory(cg, call, base, off);
 		return;
 	}
 	bool user = ty(cg, data)->kind == T_PTR ? ty(cg, data)->user : user_space_probe(cg);
 	int ptr = emit_expr(cg, data);
 	if (len->kind == N_INT) {
 		ir_storei(ir, 8, base, off, size);
-		emit_probe_read(cg, base, off + 8, size, ptr, user, false);
+		if (size)
+			emit_probe_read(cg, base, off + 8, size, ptr, user, false);
 		return;
 	}
-	int n = emit_expr(cg, len), small = ir_label_new(ir);
-	ir_jump(ir, BPF_JLE, n, -1, size, small);
-	ir_movi(ir, n, size);
-	ir_label(ir, small);
+	int n = emit_buf_len(cg, len);
 	ir_store(ir, 8, base, off, n);
 	emit_probe_read_n(cg, base, off + 8, n, ptr, user);
 }

@@ -220,7 +220,7 @@ static void operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_writ
 	case BPF_ALU64:
 		*dst_written = true;
 		*dst_read = BPF_OP(code) != BPF_MOV;
-		*src_read = BPF_SRC(code) == BPF_X;
+		*src_read = BPF_SRC(code) == BPF_X && BPF_OP(code) != BPF_END; /* END's bit is a byte order */
 		break;
 	case BPF_LDX:
 		*dst_written = *src_read = true;

@@ -124,6 +124,49 @@ static void warn_signs(struct cg *cg, enum op op, const struct node *ln, const s
 			     "(cast to unsigned to silence warning)", op_spelling(op));
 }
 
+/* A binary operator with a pointer operand, as C and bpftrace 0.17 allow:
+ * p + i, i + p, p - i (scaled by the pointee's size) and comparisons. */
+static const struct type *sema_ptr_binop(struct cg *cg, enum op op, const struct type *l, const struct type *r,
+					 const struct loc *loc, const struct loc *op_loc)
+{
+	char a[128], b[128];
+	bool left_ptr = l->kind == T_PTR;
+	const struct type *ptr = left_ptr ? l : r, *other = left_ptr ? r : l;
+	if (other->kind == T_PTR && is_comparison(op)) {
+		if (!type_equal(l->to, r->to))
+			sema_warning(cg, loc, "comparison of distinct pointer types ('%s, '%s')", tname(l->to, a),
+				     tname(r->to, b));
+		return &type_u64;
+	}
+	if (other->kind == T_INT && (op == OP_ADD || (op == OP_SUB && left_ptr)))
+		return ptr;
+	if (other->kind == T_INT && is_comparison(op))
+		return &type_s64;
+	sema_error(cg, op_loc, "The %s operator can not be used on expressions of types %s, %s", op_spelling(op),
+		   tname(l, a), tname(r, b));
+	return NULL;
+}
+
+/* Arrays compare with == and != only, element by element. */
+static const struct type *sema_array_binop(struct cg *cg, struct node *n, const struct type *l, const struct type *r)
+{
+	bool ok = true;
+	enum op op = n->binop.op;
+	if (op != OP_EQ && op != OP_NE) {
+		sema_error(cg, &n->binop.op_loc, "The %s operator cannot be used on arrays.", op_spelling(op));
+		ok = false;
+	}
+	if (l->len != r->len) {
+		sema_error(cg, &n->binop.op_loc, "%s", "Only arrays of same size support comparison operators.");
+		ok = false;
+	}
+	if (l->to->kind != T_INT || !type_equal(l, r)) {
+		sema_error(cg, &n->binop.op_loc, "%s", "Only arrays of same sized integer support comparison operators.");
+		ok = false;
+	}
+	return ok ? &type_u64 : NULL;
+}
+
 static const struct type *sema_binop(struct cg *cg, struct node *n)
 {
 	const struct type *l = sema_expr(cg, n->binop.left);
@@ -143,6 +186,10 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 			   tname(la ? la : l, a), tname(ra ? ra : r, b));
 		return NULL;
 	}
+	if (l->kind == T_PTR || r->kind == T_PTR)
+		return sema_ptr_binop(cg, op, l, r, &n->loc, &n->binop.op_loc);
+	if (l->kind == T_ARRAY && r->kind == T_ARRAY)
+		return sema_array_binop(cg, n, l, r);
 	if (l->kind == T_STR || r->kind == T_STR) {
 		if (l->kind == r->kind && (op == OP_EQ || op == OP_NE))
 			return &type_u64;
@@ -150,8 +197,7 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 			   tname(l, a), tname(r, b));
 		return NULL;
 	}
-	bool l_ok = l->kind == T_INT || l->kind == T_PTR, r_ok = r->kind == T_INT || r->kind == T_PTR;
-	if (!l_ok || !r_ok) {
+	if (l->kind != T_INT || r->kind != T_INT) {
 		sema_error(cg, &n->loc, "Type mismatch for '%s': comparing '%s' with '%s'", op_spelling(op),
 			   tname(l, a), tname(r, b));
 		return NULL;
@@ -159,9 +205,27 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 	warn_signs(cg, op, n->binop.left, l, n->binop.right, r, &n->binop.op_loc);
 	if (op == OP_LAND || op == OP_LOR || is_comparison(op))
 		return &type_u64;
-	if (l->kind == T_PTR && r->kind == T_INT && (op == OP_ADD || op == OP_SUB))
-		return l;
 	return arith_result(l, r);
+}
+
+/* Whether member n (a field or an element) is read from user memory: a
+ * pointer read there points there too, as bpftrace carries the address space. */
+static bool in_user_memory(const struct cg *cg, const struct node *n)
+{
+	const struct node *b = n->kind == N_FIELD ? n->field.base : n->kind == N_INDEX ? n->index.base : NULL;
+	if (!b || !ty(cg, b))
+		return false;
+	if (ty(cg, b)->kind == T_PTR)
+		return ty(cg, b)->user;
+	if (b->kind == N_UNOP && b->unop.op == OP_DEREF)
+		return ty(cg, b->unop.operand) && ty(cg, b->unop.operand)->user;
+	return in_user_memory(cg, b);
+}
+
+/* t, as a user-space pointer when it is a pointer */
+static const struct type *user_pointer(const struct type *t)
+{
+	return t->kind == T_PTR && !t->user ? type_ptr(t->to, true) : t;
 }
 
 static const struct type *sema_field(struct cg *cg, struct node *n)
@@ -189,7 +253,9 @@ static const struct type *sema_field(struct cg *cg, struct node *n)
 				   rec->name ? rec->name : "args", n->field.name);
 		return NULL;
 	}
-	return f->type->kind == T_DATALOC ? &type_s64 : f->type; /* the data's address */
+	if (f->type->kind == T_DATALOC)
+		return &type_s64; /* the data's address */
+	return in_user_memory(cg, n) ? user_pointer(f->type) : f->type;
 }
 
 /* The number of arguments of a call, with bpftrace's wording when wrong. */
@@ -272,6 +338,8 @@ static bool through_pointer(const struct cg *cg, const struct node *n)
 	const struct node *b = n->kind == N_FIELD ? n->field.base : n->index.base;
 	if (ty(cg, b) && ty(cg, b)->kind == T_PTR)
 		return !(b->kind == N_BUILTIN && !strcmp(b->ident.name, "args"));
+	if (b->kind == N_UNOP && b->unop.op == OP_DEREF)
+		return true; /* (*p).arr[i] */
 	return (b->kind == N_FIELD || b->kind == N_INDEX) && through_pointer(cg, b);
 }
 
@@ -299,13 +367,53 @@ static const struct type *sema_index(struct cg *cg, struct node *n)
 			return NULL;
 		}
 	}
+	const struct type *to = b->kind == T_PTR ? b->to : NULL;
+	if (to && (to->kind == T_INT || to->kind == T_PTR || to->kind == T_RECORD || to->kind == T_ARRAY))
+		return in_user_memory(cg, n) ? user_pointer(to) : to;
 	if (b->kind == T_PTR)
-		return b->to && b->to->kind == T_INT ? b->to : &type_u8;
+		return &type_u8;
 	if (b->kind == T_STR)
 		return &type_s8;
 	if (b->kind == T_ARRAY)
-		return b->to;
+		return in_user_memory(cg, n) ? user_pointer(b->to) : b->to;
 	sema_error(cg, &n->loc, "The [] operator can not be used on expressions of type '%s'", tname(b, a));
+	return NULL;
+}
+
+/* *p reads what p points at: an integer (an integer address reads 64 bits),
+ * a pointer, or a whole struct or array; as bpftrace 0.17 words the errors. */
+static const struct type *sema_deref(struct cg *cg, struct node *n, const struct type *o)
+{
+	char a[128];
+	const struct type *to = o->kind == T_PTR ? o->to : NULL;
+	if (to)
+		btf_complete(to);
+	if (o->kind == T_INT) {
+		n->unop.size = 8;
+		return &type_u64;
+	}
+	if (to && to->kind == T_INT) {
+		n->unop.size = to->size;
+		return type_int(8, to->is_signed);
+	}
+	if (to && to->kind == T_PTR) {
+		n->unop.size = 8;
+		return to->user == o->user ? to : type_ptr(to->to, o->user);
+	}
+	if (to && (to->kind == T_RECORD || to->kind == T_ARRAY || to->kind == T_STR)) {
+		n->unop.size = to->size;
+		return to;
+	}
+	/* bpftrace points at the '*' */
+	struct loc op_loc = n->loc;
+	op_loc.last_line = op_loc.first_line;
+	op_loc.last_column = op_loc.first_column + 1;
+	if (o->kind == T_RECORD)
+		sema_error(cg, &op_loc, "Can not dereference struct/union of type '%s'. It is not a pointer.",
+			   tname(o, a));
+	else
+		sema_error(cg, &op_loc, "The dereference operator can not be used on expressions of type '%s'",
+			   tname(o, a));
 	return NULL;
 }
 
@@ -378,13 +486,7 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 		if (!o)
 			break;
 		if (n->unop.op == OP_DEREF) {
-			/* *p reads what p points at; an integer address reads 64 bits */
-			if (o->kind == T_PTR && o->to && o->to->kind == T_INT)
-				t = type_int(8, o->to->is_signed), n->unop.size = o->to->size;
-			else if (o->kind == T_INT)
-				t = &type_u64, n->unop.size = 8;
-			else
-				sema_error(cg, &n->loc, "Can not dereference a value of type '%s'", tname(o, a));
+			t = sema_deref(cg, n, o);
 			break;
 		}
 		if (n->unop.op == OP_ADDR) {
@@ -460,8 +562,18 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			break;
 		}
 		if ((o->kind != T_INT && o->kind != T_PTR) || (to->kind != T_INT && to->kind != T_PTR)) {
-			char b[128];
-			sema_error(cg, &n->loc, "Cannot cast from \"%s\" to \"%s\"", tname(o, a), tname(to, b));
+			/* bpftrace 0.17's wording; it points at the "(type)" */
+			struct loc l = n->loc;
+			l.last_line = n->cast.operand->loc.first_line;
+			l.last_column = n->cast.operand->loc.first_column;
+			if (o->kind == T_RECORD)
+				sema_error(cg, &l, "Cannot cast from struct type \"%s\"", tname(o, a));
+			else if (o->kind == T_NONE)
+				sema_error(cg, &l, "%s", "Cannot cast from \"none\" type");
+			if (to->kind == T_RECORD)
+				sema_error(cg, &n->loc, "Cannot cast to struct type \"%s\"", tname(to, a));
+			else if (o->kind != T_RECORD && o->kind != T_NONE)
+				sema_error(cg, &l, "Casts are not supported for type: \"%s\"", tname(o, a));
 			break;
 		}
 		/* a pointer cast keeps the address space of what it casts */
@@ -512,7 +624,8 @@ const struct type *sema_update_target(struct cg *cg, struct node *target, const 
 		sema_error(cg, loc, "The %s operator can only be used on variables and maps", op);
 		return NULL;
 	}
-	if (t && t->kind != T_INT) {
+	bool steps = !strcmp(op, "++") || !strcmp(op, "--") || !strcmp(op, "+=") || !strcmp(op, "-=");
+	if (t && t->kind != T_INT && !(t->kind == T_PTR && steps)) {
 		sema_error(cg, loc, "The %s operator can not be used on expressions of type '%s'", op, tname(t, a));
 		return NULL;
 	}
@@ -524,6 +637,19 @@ static void sema_assign(struct cg *cg, struct node *n)
 	struct node *target = n->assign.target, *value = n->assign.value;
 	if (n->assign.op != OP_NONE) {
 		const struct type *t = sema_expr(cg, value);
+		const struct var *v = target->kind == N_VAR ? var_find(cg, target->ident.name) : NULL;
+		const struct type *tt = v ? v->type : target->kind == N_MAP && map_index(cg, target) >= 0
+			? cg->res->maps[map_index(cg, target)].value : NULL;
+		if (t && tt && tt->kind == T_PTR) {
+			/* p += i is p = p + i: when that fails, bpftrace also reports
+			 * the assignment of its result, of no type */
+			char b[128];
+			if (sema_expr(cg, target) && !sema_ptr_binop(cg, n->assign.op, tt, t, &n->loc, &n->assign.op_loc)
+			    && v)
+				sema_error(cg, &n->loc, "Type mismatch for $%s: trying to assign value of type 'none' when "
+					   "variable already contains a value of type '%s'", v->name, tname(tt, b));
+			return;
+		}
 		if (t && t->kind != T_INT) {
 			char a[128];
 			sema_error(cg, &value->loc, "Type mismatch for '%s=': the value must be an integer, not '%s'",

@@ -31,8 +31,10 @@ const struct type *type_from_spec(const struct typespec *ts)
 	const struct type *t = base_type(ts->name);
 	if (!t)
 		return NULL;
-	if (ts->array_len)
-		t = t->kind == T_INT && t->size == 1 ? type_str(ts->array_len) : type_array(t, ts->array_len);
+	/* from the innermost dimension out: char[N] is a string */
+	for (int i = ts->ndims - 1; i >= 0; i--)
+		t = i == ts->ndims - 1 && t->kind == T_INT && t->size == 1 ? type_str(ts->dims[i])
+									 : type_array(t, ts->dims[i]);
 	for (int i = 0; i < ts->ptr_depth; i++)
 		t = type_ptr(t, false);
 	return t;

@@ -280,7 +280,7 @@ void type_name(const struct type *t, char *buf, size_t len)
 	case T_PTR: {
 		char inner[128];
 		type_name(t->to, inner, sizeof(inner));
-		snprintf(buf, len, "%s *", inner);
+		snprintf(buf, len, t->to->kind == T_PTR ? "%s*" : "%s *", inner); /* "int8 **" */
 		break;
 	}
 	case T_RECORD: snprintf(buf, len, "%s", t->name ? t->name : "record"); break;

@@ -100,6 +100,8 @@ void types_free_all(void);
 /* Print a value of type t stored at data as bpftrace prints it in a map key
  * or value ("12", "bash", "(1, abc)"). */
 void type_print_value(FILE *out, const struct type *t, const void *data);
+/* Print a map key's value (one field of a multi-value key) as bpftrace does. */
+void type_print_key(FILE *out, const struct type *t, const void *data);
 /* Stacks are printed by the runtime, which holds the stack map: it
  * registers how (indent: spaces before each frame). */
 typedef void (*stack_printer)(FILE *out, const struct type *t, uint64_t value, int indent);

@@ -158,8 +158,8 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 	case T_STR:
 		fprintf(out, "%.*s", (int)strnlen(data, t->size), (const char *)data);
 		break;
-	case T_PTR:
-		fprintf(out, "0x%" PRIx64, load_unsigned(data, 8));
+	case T_PTR: /* bpftrace prints a pointer value as a number, in a key as hex */
+		fprintf(out, "%" PRId64, load_signed(data, 8));
 		break;
 	case T_KSYM: {
 		uint64_t off, addr = load_unsigned(data, 8);
@@ -240,6 +240,52 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 		break;
 	default:
 		fprintf(out, "%" PRIu64, load_unsigned(data, t->size));
+		break;
+	}
+}
+
+/* Keys as bpftrace 0.17's MapKey prints them: integers signed whatever
+ * their type, structs without spaces, a buffer's whole capacity (not its
+ * length); the rest as values. */
+void type_print_key(FILE *out, const struct type *t, const void *data)
+{
+	const char *p = data;
+	switch (t->kind) {
+	case T_INT:
+		fprintf(out, "%" PRId64, load_signed(data, t->size));
+		break;
+	case T_PTR:
+		fprintf(out, "0x%" PRIx64, load_unsigned(data, 8));
+		break;
+	case T_ARRAY:
+		fputc('[', out);
+		for (int i = 0; i < t->len; i++) {
+			if (i)
+				fputc(',', out);
+			type_print_key(out, t->to, p + i * t->to->size);
+		}
+		fputc(']', out);
+		break;
+	case T_RECORD:
+		fputc('{', out);
+		for (int i = 0; i < t->nfields; i++) {
+			fprintf(out, "%s.%s=", i ? "," : "", t->fields[i].name);
+			type_print_key(out, t->fields[i].type, p + t->fields[i].offset);
+		}
+		fputc('}', out);
+		break;
+	case T_BUF: {
+		uint64_t len = (uint64_t)t->len;
+		char whole[8 + 1024];
+		if (t->len > 1024)
+			len = 1024;
+		memcpy(whole, &len, 8);
+		memcpy(whole + 8, p + 8, len);
+		print_buf(out, whole);
+		break;
+	}
+	default:
+		type_print_value(out, t, data);
 		break;
 	}
 }

@@ -72,11 +72,13 @@ enum op {
 const char *op_spelling(enum op op); /* "+", "==", "!", "++", ... */
 
 /* A C type as written: "uint8", "int", "unsigned long", "struct task_struct";
- * with pointer depth and an optional array length (0 when not an array). */
+ * with pointer depth and array lengths, outermost first (int a[2][3]: 2, 3). */
+#define TSPEC_MAX_DIMS 4
 struct typespec {
 	char *name;
 	int ptr_depth;
-	int array_len;
+	int ndims; /* 0 when not an array */
+	int dims[TSPEC_MAX_DIMS];
 };
 
 struct node {

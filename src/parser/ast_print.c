@@ -61,8 +61,8 @@ static void print_tspec(const struct typespec *t, FILE *out)
 		for (int i = 0; i < t->ptr_depth; i++)
 			fputc('*', out);
 	}
-	if (t->array_len)
-		fprintf(out, "[%d]", t->array_len);
+	for (int i = 0; i < t->ndims; i++)
+		fprintf(out, "[%d]", t->dims[i]);
 }
 
 static void print_attach(const struct node *n, int depth, FILE *out)

@@ -112,7 +112,8 @@ static struct node *mk_tspec(char *name, int ptrs, int array_len, const YYLTYPE 
 	struct node *n = mk(N_TYPESPEC, l);
 	n->tspec.name = name;
 	n->tspec.ptr_depth = ptrs;
-	n->tspec.array_len = array_len;
+	if (array_len)
+		n->tspec.dims[n->tspec.ndims++] = array_len;
 	return n;
 }
 
@@ -152,6 +153,14 @@ static bool is_bare_tag(const char *words)
 			return true;
 	}
 	return false;
+}
+
+/* A member's array lengths from a `dims` node, which is freed. */
+static void set_dims(struct typespec *ts, struct node *dims)
+{
+	ts->ndims = dims->tspec.ndims;
+	memcpy(ts->dims, dims->tspec.dims, sizeof(ts->dims));
+	node_free(dims);
 }
 
 /* An array length in a type: a small positive integer. */
@@ -205,7 +214,7 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 
 %type <node> program struct_defs struct_def field_list field_def probes probe
 %type <node> attach_list pred_opt block stmt_seq simple_stmt compound_stmt if_stmt
-%type <node> expr map expr_list cast_type
+%type <node> expr map expr_list cast_type dims
 %type <str> type_words type_word
 %type <ival> ptrs ptrs_opt
 %type <op> compound_op
@@ -281,11 +290,11 @@ field_def:
 		$$->fdef.tspec.ptr_depth = $2;
 		$$->fdef.name = $3;
 	}
-	| type_words ptrs IDENT "[" INT "]" ";" {
+	| type_words ptrs IDENT dims ";" {
 		$$ = mk(N_FIELD_DEF, &@$);
 		$$->fdef.tspec.name = $1;
 		$$->fdef.tspec.ptr_depth = $2;
-		$$->fdef.tspec.array_len = array_len($5.value, &@5);
+		set_dims(&$$->fdef.tspec, $4);
 		$$->fdef.name = $3;
 	}
 	| type_words ";" {
@@ -302,7 +311,7 @@ field_def:
 			$$->fdef.tspec.name = $1;
 		}
 	}
-	| type_words "[" INT "]" ";" {
+	| type_words dims ";" {
 		$$ = mk(N_FIELD_DEF, &@$);
 		char *sp = strrchr($1, ' ');
 		if (!sp) {
@@ -314,7 +323,19 @@ field_def:
 			$$->fdef.name = xstrdup(sp + 1);
 			$$->fdef.tspec.name = $1;
 		}
-		$$->fdef.tspec.array_len = array_len($3.value, &@3);
+		set_dims(&$$->fdef.tspec, $2);
+	}
+	;
+
+/* array lengths of a member, collected in a typespec node */
+dims:
+	"[" INT "]" { $$ = mk_tspec(NULL, 0, array_len($2.value, &@2), &@$); }
+	| dims "[" INT "]" {
+		$$ = $1;
+		if ($$->tspec.ndims == TSPEC_MAX_DIMS)
+			diag_error(&@$, "arrays of more than %d dimensions are not supported", TSPEC_MAX_DIMS);
+		else
+			$$->tspec.dims[$$->tspec.ndims++] = array_len($3.value, &@3);
 	}
 	;
 

@@ -242,10 +242,10 @@ static void print_key(FILE *out, const struct map_res *m, const char *key)
 		for (int i = 0; i < m->key->nfields; i++) {
 			if (i)
 				fputs(", ", out);
-			type_print_value(out, m->key->fields[i].type, key + m->key->fields[i].offset);
+			type_print_key(out, m->key->fields[i].type, key + m->key->fields[i].offset);
 		}
 	} else {
-		type_print_value(out, m->key, key);
+		type_print_key(out, m->key, key);
 	}
 	fputc(']', out);
 }
