@@ -372,7 +372,7 @@ static int emit_binop(struct cg *cg, struct node *n)
 	 * (but never a constant divisor of 0, which the verifier rejects) */
 	const struct node *r = n->binop.right;
 	int64_t k = r->kind == N_INT ? (int64_t)r->integer.value : 0;
-	for (size_t i = 0; i < sizeof(alu_ops) / sizeof(alu_ops[0]) && r->kind == N_INT && k == (int32_t)k; i++) {
+	for (size_t i = 0; i < sizeof(alu_ops) / sizeof(alu_ops[0]) && r->kind == N_INT && lt->kind == T_INT && k == (int32_t)k; i++) {
 		if (alu_ops[i].op == op && (k || (op != OP_DIV && op != OP_MOD))) {
 			ir_alui(cg->ir, alu_ops[i].alu, a, (int32_t)k);
 			return a;
