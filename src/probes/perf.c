@@ -225,13 +225,15 @@ static void list_kind(const char *pattern, struct strlist *names, enum provider_
 	strlist_free(&items);
 }
 
-static void software_list(const char *pattern, struct strlist *names)
+static void software_list(const char *pattern, const struct attach_env *env, struct strlist *names)
 {
+	(void)env;
 	list_kind(pattern, names, PROV_SOFTWARE);
 }
 
-static void hardware_list(const char *pattern, struct strlist *names)
+static void hardware_list(const char *pattern, const struct attach_env *env, struct strlist *names)
 {
+	(void)env;
 	list_kind(pattern, names, PROV_HARDWARE);
 }
 

@@ -86,8 +86,10 @@ struct probe_type {
 	 * pattern (NULL: all it can enumerate), for `scry -l`. A type may
 	 * need the pattern to know where to look (uprobe: which files), and
 	 * may rewrite it as it resolves it (libc -> /lib/.../libc.so.6).
-	 * Optional. */
-	void (*list)(const char *pattern, struct strlist *names);
+	 * With env->pid (-p), the types that run in files (those with
+	 * `binary`) list what the process's executable holds, and no others
+	 * are asked, as in bpftrace. Optional. */
+	void (*list)(const char *pattern, const struct attach_env *env, struct strlist *names);
 	/* A target as `probe` prints it and as its program is named, after
 	 * "PROVIDER:", into buf; when NULL, the target itself. Optional. */
 	void (*target_name)(const struct attach_spec *spec, const char *target, char *buf, size_t len);
@@ -136,7 +138,7 @@ bool probe_needs_per_target(const struct probe_type *pt, const struct node *prob
 
 /* `scry -l [pattern]`: every attach point whose full name matches the fnmatch
  * pattern (all when NULL), sorted, one a line. Returns how many were listed. */
-int probe_list(const char *pattern, FILE *out);
+int probe_list(const char *pattern, const struct attach_env *env, FILE *out);
 
 /* The perf event a profile/interval/software/hardware spec opens: type,
  * config and sample_period, or sample_freq with freq set. Returns 0, or -1

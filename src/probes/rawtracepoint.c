@@ -63,8 +63,9 @@ static int raw_attach(const struct attach_spec *spec, const char *target, int pr
 	return 0;
 }
 
-static void raw_list(const char *pattern, struct strlist *names)
+static void raw_list(const char *pattern, const struct attach_env *env, struct strlist *names)
 {
+	(void)env;
 	struct strlist raws = { 0 };
 	rawtracepoint_names(&raws);
 	names_add_matching(names, pattern, "rawtracepoint", &raws);

@@ -121,12 +121,12 @@ bool probe_needs_per_target(const struct probe_type *pt, const struct node *prob
 	return false;
 }
 
-int probe_list(const char *pattern, FILE *out)
+int probe_list(const char *pattern, const struct attach_env *env, FILE *out)
 {
 	struct strlist names = { 0 };
 	for (int k = 0; k < PROV__COUNT; k++)
-		if (types[k]->list)
-			types[k]->list(pattern, &names);
+		if (types[k]->list && (!env->pid || types[k]->binary))
+			types[k]->list(pattern, env, &names);
 	strlist_sort_unique(&names);
 	for (int i = 0; i < names.len; i++)
 		fprintf(out, "%s\n", names.items[i]);

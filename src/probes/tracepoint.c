@@ -212,8 +212,9 @@ static int tp_attach(const struct attach_spec *spec, const char *target, int pro
 
 /* --- listing --- */
 
-static void tp_list(const char *pattern, struct strlist *names)
+static void tp_list(const char *pattern, const struct attach_env *env, struct strlist *names)
 {
+	(void)env;
 	struct strlist tps = { 0 };
 	tracefs_events(&tps);
 	names_add_matching(names, pattern, "tracepoint", &tps);

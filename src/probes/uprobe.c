@@ -265,8 +265,37 @@ static int uprobe_attach_all(const struct attach_spec *spec, const struct strlis
 /* `-l 'uprobe:PATH:FUNC'`: the functions of the files PATH names, under
  * their resolved paths as bpftrace lists them. Every file cannot be
  * listed: without a pattern naming files, nothing is. */
-static void list_type(const char *type, const char *pattern, struct strlist *names)
+static void list_file(const char *type, const char *file, const char *func_pattern, const char *pattern,
+		      struct strlist *names)
 {
+	const struct elf_syms *syms = elf_syms_get(file);
+	struct strlist funcs = { 0 };
+	if (syms)
+		elf_syms_match(syms, func_pattern, &funcs);
+	char *prefix;
+	if (asprintf(&prefix, "%s:%s", type, file) < 0)
+		abort();
+	names_add_matching(names, pattern, prefix, &funcs);
+	free(prefix);
+	strlist_free(&funcs);
+}
+
+/* With -p: the functions of the process's executable, as bpftrace lists
+ * them (uprobe only), matching the whole pattern. */
+static void list_process(const char *type, const char *pattern, pid_t pid, struct strlist *names)
+{
+	char *exe = elf_process_exe(pid);
+	if (exe && !strcmp(type, "uprobe"))
+		list_file(type, exe, "*", pattern, names);
+	free(exe);
+}
+
+static void list_type(const char *type, const char *pattern, const struct attach_env *env, struct strlist *names)
+{
+	if (env->pid) {
+		list_process(type, pattern, env->pid, names);
+		return;
+	}
 	const char *colon = pattern ? strchr(pattern, ':') : NULL;
 	const char *last = pattern ? strrchr(pattern, ':') : NULL;
 	if (!colon || last == colon)
@@ -275,31 +304,21 @@ static void list_type(const char *type, const char *pattern, struct strlist *nam
 	struct strlist files = { 0 };
 	if (!fnmatch(provider, type, 0))
 		elf_resolve_binaries(path, &files);
-	for (int i = 0; i < files.len; i++) {
-		const struct elf_syms *syms = elf_syms_get(files.items[i]);
-		struct strlist funcs = { 0 };
-		if (syms)
-			elf_syms_match(syms, last + 1, &funcs);
-		char *prefix;
-		if (asprintf(&prefix, "%s:%s", type, files.items[i]) < 0)
-			abort();
-		names_add_matching(names, NULL, prefix, &funcs);
-		free(prefix);
-		strlist_free(&funcs);
-	}
+	for (int i = 0; i < files.len; i++)
+		list_file(type, files.items[i], last + 1, NULL, names);
 	strlist_free(&files);
 	free(provider);
 	free(path);
 }
 
-static void uprobe_list(const char *pattern, struct strlist *names)
+static void uprobe_list(const char *pattern, const struct attach_env *env, struct strlist *names)
 {
-	list_type("uprobe", pattern, names);
+	list_type("uprobe", pattern, env, names);
 }
 
-static void uretprobe_list(const char *pattern, struct strlist *names)
+static void uretprobe_list(const char *pattern, const struct attach_env *env, struct strlist *names)
 {
-	list_type("uretprobe", pattern, names);
+	list_type("uretprobe", pattern, env, names);
 }
 
 /* ---- context ---- */

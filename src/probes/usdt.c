@@ -221,9 +221,29 @@ static void usdt_target_name(const struct attach_spec *spec, const char *target,
  * match, as an attach point of the same text would (bpftrace matches the
  * pattern part by part, so "usdt:PATH:tw*" lists scry:twice), one line per
  * probe however many sites it has, PATH as written unless it had wildcards. */
-static void usdt_list(const char *pattern, struct strlist *names)
+/* With -p: the probes of the process's executable matching the whole pattern. */
+static void list_process(const char *pattern, pid_t pid, struct strlist *names)
+{
+	char *exe = elf_process_exe(pid), err[256];
+	const struct usdt_file *f = exe ? usdt_file_get(exe, err, sizeof(err)) : NULL;
+	for (int j = 0; f && j < f->n; j++) {
+		char *name;
+		if (asprintf(&name, "usdt:%s:%s:%s", exe, f->probes[j].provider, f->probes[j].name) < 0)
+			abort();
+		if (!pattern || !fnmatch(pattern, name, 0))
+			strlist_add(names, name);
+		free(name);
+	}
+	free(exe);
+}
+
+static void usdt_list(const char *pattern, const struct attach_env *env, struct strlist *names)
 {
 	static const char prefix[] = "usdt:";
+	if (env->pid) {
+		list_process(pattern, env->pid, names);
+		return;
+	}
 	if (!pattern || strncmp(pattern, prefix, sizeof(prefix) - 1))
 		return;
 	char *parts[3] = { NULL };

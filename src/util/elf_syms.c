@@ -952,3 +952,16 @@ int elf_process_files(pid_t pid, struct strlist *out)
 	fclose(f);
 	return n;
 }
+
+char *elf_process_exe(pid_t pid)
+{
+	char link[64], path[4096], *full;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return NULL;
+	path[n] = 0;
+	if (asprintf(&full, "/proc/%d/root%s", (int)pid, path) < 0)
+		abort();
+	return full;
+}

@@ -116,6 +116,10 @@ bool usym_resolve(pid_t pid, uint64_t addr, int flags, char *buf, size_t len);
  * -errno when the process cannot be read. */
 int elf_process_files(pid_t pid, struct strlist *out);
 
+/* The executable of process pid as /proc/PID/root/PATH, malloc'd; NULL
+ * with errno set when it cannot be read. */
+char *elf_process_exe(pid_t pid);
+
 /* Forgets what was read of pid (it exited or exec'd) */
 void usym_forget(pid_t pid);
 

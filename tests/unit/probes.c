@@ -210,9 +210,9 @@ static void test_table(void)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	int n = probe_list("software:cpu*", out);
-	n += probe_list("tracepoint:sched:sched_switch", out);
-	n += probe_list("rawtracepoint:sched_switch", out);
+	int n = probe_list("software:cpu*", &(struct attach_env){ 0 }, out);
+	n += probe_list("tracepoint:sched:sched_switch", &(struct attach_env){ 0 }, out);
+	n += probe_list("rawtracepoint:sched_switch", &(struct attach_env){ 0 }, out);
 	fclose(out);
 	CHECK(n == 5 && !strcmp(text, "software:cpu-clock:\nsoftware:cpu-migrations:\nsoftware:cpu:\n"
 				       "tracepoint:sched:sched_switch\nrawtracepoint:sched_switch\n"),
