@@ -179,8 +179,9 @@ static bool have_uprobe_multi(void)
 	return known;
 }
 
-enum bpf_attach_type uprobe_attach_type(void)
+enum bpf_attach_type uprobe_attach_type(const struct attach_spec *spec)
 {
+	(void)spec;
 	return have_uprobe_multi() ? SCRY_BPF_TRACE_UPROBE_MULTI : 0;
 }
 

@@ -34,7 +34,7 @@ int uprobe_attach_file(int prog_fd, const char *path, const uint64_t *offsets, c
 		       int cnt, bool ret, pid_t pid, struct attachment *out);
 /* The expected attach type of uprobe programs: uprobe_multi's where the
  * kernel has it, else 0 (perf-event uprobes). */
-enum bpf_attach_type uprobe_attach_type(void);
+enum bpf_attach_type uprobe_attach_type(const struct attach_spec *spec);
 /* One perf-event uprobe; its fds go into out. 0 or -errno (what was opened
  * stays in out for the caller to close). */
 int uprobe_perf_attach(int prog_fd, const char *path, uint64_t offset, uint64_t ref_ctr_offset, bool ret,
