@@ -51,7 +51,7 @@ struct kfunc {
 
 static struct kfuncs {
 	struct kfunc *items;
-	int len;
+	int len, cap;
 	int err; /* -errno when the list could not be read */
 	bool read;
 } funcs;
@@ -64,9 +64,12 @@ static void kfuncs_add(char *line)
 		mod += strspn(mod, " [");
 		mod[strcspn(mod, "]")] = 0;
 	}
-	funcs.items = realloc(funcs.items, (funcs.len + 1) * sizeof(*funcs.items));
-	if (!funcs.items)
-		abort();
+	if (funcs.len == funcs.cap) {
+		funcs.cap = funcs.cap ? 2 * funcs.cap : 1024;
+		funcs.items = realloc(funcs.items, funcs.cap * sizeof(*funcs.items));
+		if (!funcs.items)
+			abort();
+	}
 	funcs.items[funcs.len++] = (struct kfunc){ .name = name, .module = mod && *mod ? mod : NULL };
 }
 
