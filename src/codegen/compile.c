@@ -40,9 +40,8 @@ static int plan_probe(struct compiled *c, struct node *probe, const struct compi
 		const struct attach_spec *spec = a->attach.spec;
 		const struct probe_type *prov = probe_type_for(spec->provider);
 		bool per_target = probe_needs_per_target(prov, probe);
-		const char *why = prov->unavailable ? prov->unavailable() : NULL;
-		if (why) {
-			diag_error(&spec->loc, "%s", why);
+		if (!prov->expand) {
+			diag_error(&spec->loc, "%s probes are not supported yet by scry", prov->name);
 			rc = -1;
 			continue;
 		}
@@ -58,7 +57,7 @@ static int plan_probe(struct compiled *c, struct node *probe, const struct compi
 				p->probe = probe;
 				p->spec = spec;
 				p->prog_type = prov->prog_type;
-				p->attach_type = prov->attach_type ? prov->attach_type() : 0;
+				p->attach_type = prov->attach_type ? prov->attach_type(spec) : 0;
 				p->name = per_target ? probe_name(spec, targets.items[t]) : strdup(a->attach.text);
 				p->reports = t == 0;
 			} else {

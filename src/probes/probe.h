@@ -67,8 +67,9 @@ struct probe_type {
 
 	/* ---- program (codegen, loader) ---- */
 	enum bpf_prog_type prog_type;
-	/* The expected attach type to load with (0: none); may ask the kernel. */
-	enum bpf_attach_type (*attach_type)(void);
+	/* The expected attach type to load a spec's programs with (0: none);
+	 * may ask the kernel. */
+	enum bpf_attach_type (*attach_type)(const struct attach_spec *spec);
 	/* Builtins and functions whose value depends on the target ("probe"
 	 * always does): a body using one gets a program per target.
 	 * NULL-terminated. */
@@ -80,7 +81,8 @@ struct probe_type {
 	/* Concrete targets for a spec, wildcards expanded, sorted:
 	 * "syscalls:sys_enter_openat", "sched_switch", "ms:100", "" (BEGIN/END).
 	 * env->pid (-p) names the process whose files user probes look in.
-	 * Returns 0, or -1 after reporting an error at spec->loc. */
+	 * Returns 0, or -1 after reporting an error at spec->loc. NULL: scry
+	 * cannot compile this probe type yet. */
 	int (*expand)(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets);
 	/* Append the full names of the attach points matching an fnmatch
 	 * pattern (NULL: all it can enumerate), for `scry -l`. A type may
@@ -93,8 +95,10 @@ struct probe_type {
 	/* A target as `probe` prints it and as its program is named, after
 	 * "PROVIDER:", into buf; when NULL, the target itself. Optional. */
 	void (*target_name)(const struct attach_spec *spec, const char *target, char *buf, size_t len);
-	/* Why this kernel or machine cannot attach it, checked once before
-	 * loading; or NULL. When it says why, nothing else is used. Optional. */
+	/* Why this kernel or machine cannot attach it, or NULL. The runtime asks
+	 * before it loads anything, and a run it would fail loads nothing;
+	 * --dry-run, which attaches nothing, loads through the verifier all the
+	 * same. Optional. */
 	const char *(*unavailable)(void);
 
 	/* ---- context (codegen): NULL members mean "not in this probe" ---- */

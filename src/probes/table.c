@@ -57,18 +57,12 @@ const struct probe_type probe_end = {
 	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT, .once = true, .expand = once_expand,
 };
 
-/* Probe types still to write: they parse, and say so. */
-#define NOT_YET(var, k, n, a1, a2, shp, lo, hi)                                        \
-	static const char *var##_not_yet(void)                                         \
-	{                                                                              \
-		return n " probes are not supported yet by scry";                      \
-	}                                                                              \
-	const struct probe_type var = { .kind = k, .name = n, .aliases = { a1, a2 },   \
-					.shape = shp, .min_parts = lo, .max_parts = hi, \
-					.wildcards = true, .unavailable = var##_not_yet };
+/* Probe types still to write: they parse, and having no expand, compile
+ * says they are not supported yet. */
+#define NOT_YET(var, k, n, a1, a2, shp, lo, hi)                                      \
+	const struct probe_type var = { .kind = k, .name = n, .aliases = { a1, a2 }, \
+					.shape = shp, .min_parts = lo, .max_parts = hi, .wildcards = true };
 
-NOT_YET(probe_kprobe, PROV_KPROBE, "kprobe", "k", NULL, SHAPE_FUNC, 1, 1)
-NOT_YET(probe_kretprobe, PROV_KRETPROBE, "kretprobe", "kr", NULL, SHAPE_FUNC, 1, 1)
 NOT_YET(probe_fentry, PROV_FENTRY, "fentry", "kfunc", "f", SHAPE_MODFUNC, 1, 2)
 NOT_YET(probe_fexit, PROV_FEXIT, "fexit", "kretfunc", "fr", SHAPE_MODFUNC, 1, 2)
 

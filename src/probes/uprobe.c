@@ -180,9 +180,18 @@ static bool have_uprobe_multi(void)
 	return known;
 }
 
-enum bpf_attach_type uprobe_attach_type(void)
+/* A wildcard attaches all its functions in one call (one uprobe_multi
+ * link per file); one function takes a perf-event uprobe, whose program
+ * costs about 100 ns less per event here (bench/run: 200-230 ns against
+ * 315-325 ns through the multi link). */
+bool uprobe_use_multi(const struct attach_spec *spec)
 {
-	return have_uprobe_multi() ? SCRY_BPF_TRACE_UPROBE_MULTI : 0;
+	return spec->has_wildcard && have_uprobe_multi();
+}
+
+enum bpf_attach_type uprobe_attach_type(const struct attach_spec *spec)
+{
+	return uprobe_use_multi(spec) ? SCRY_BPF_TRACE_UPROBE_MULTI : 0;
 }
 
 /* The perf PMU of uprobes: its type number, from sysfs. */
@@ -218,10 +227,10 @@ int uprobe_perf_attach(int prog_fd, const char *path, uint64_t offset, uint64_t 
 	return perf_event_attach(&attr, pid ? -1 : 0, pid ? pid : -1, prog_fd, out);
 }
 
-int uprobe_attach_file(int prog_fd, const char *path, const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
-		       int n, bool ret, pid_t pid, struct attachment *out)
+int uprobe_attach_file(const struct attach_spec *spec, int prog_fd, const char *path, const uint64_t *offsets,
+		       const uint64_t *ref_ctr_offsets, int n, bool ret, pid_t pid, struct attachment *out)
 {
-	if (have_uprobe_multi()) {
+	if (uprobe_use_multi(spec)) {
 		int fd = uprobe_multi_attach(prog_fd, path, offsets, ref_ctr_offsets, n, ret, pid);
 		if (fd < 0)
 			return fd;
@@ -250,7 +259,7 @@ static int uprobe_attach_all(const struct attach_spec *spec, const struct strlis
 		bool last = i + 1 == targets->len || uprobe_target_split(targets->items[i + 1], &next) ||
 			    strcmp(next.path, t.path);
 		if (!err && last) {
-			err = uprobe_attach_file(prog_fd, t.path, offsets, NULL, n, ret, env->pid, out);
+			err = uprobe_attach_file(spec, prog_fd, t.path, offsets, NULL, n, ret, env->pid, out);
 			n = 0;
 		}
 	}

@@ -26,15 +26,18 @@ int uprobe_file_offset(const struct uprobe_target *t, uint64_t *offset);
  * semaphores, or NULL). Returns the link fd or -errno. */
 int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
 			int cnt, bool ret, pid_t pid);
-/* The targets of one file (cnt offsets, ref_ctr_offsets or NULL) in one
- * uprobe_multi link, or a perf-event uprobe each where the kernel has no
- * uprobe_multi; the fds go into out. 0 or -errno (what was opened stays in
+/* Whether a spec's programs attach through uprobe_multi links: a wildcard,
+ * where the kernel has them. */
+bool uprobe_use_multi(const struct attach_spec *spec);
+/* The targets of one file of spec (cnt offsets, ref_ctr_offsets or NULL) in
+ * one uprobe_multi link when uprobe_use_multi(spec), else a perf-event
+ * uprobe each; the fds go into out. 0 or -errno (what was opened stays in
  * out for the caller to close). */
-int uprobe_attach_file(int prog_fd, const char *path, const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
-		       int cnt, bool ret, pid_t pid, struct attachment *out);
-/* The expected attach type of uprobe programs: uprobe_multi's where the
- * kernel has it, else 0 (perf-event uprobes). */
-enum bpf_attach_type uprobe_attach_type(void);
+int uprobe_attach_file(const struct attach_spec *spec, int prog_fd, const char *path, const uint64_t *offsets,
+		       const uint64_t *ref_ctr_offsets, int cnt, bool ret, pid_t pid, struct attachment *out);
+/* The expected attach type of a spec's programs: uprobe_multi's when
+ * uprobe_use_multi(spec), else 0 (perf-event uprobes). */
+enum bpf_attach_type uprobe_attach_type(const struct attach_spec *spec);
 /* One perf-event uprobe; its fds go into out. 0 or -errno (what was opened
  * stays in out for the caller to close). */
 int uprobe_perf_attach(int prog_fd, const char *path, uint64_t offset, uint64_t ref_ctr_offset, bool ret,

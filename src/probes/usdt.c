@@ -436,7 +436,7 @@ static int usdt_attach_all(const struct attach_spec *spec, const struct strlist 
 		bool last = i + 1 == targets->len || usdt_target_split(targets->items[i + 1], &next) ||
 			    strcmp(next.path, t.path);
 		if (last) {
-			err = uprobe_attach_file(prog_fd, t.path, offsets, any_sem ? sems : NULL, n, false, env->pid,
+			err = uprobe_attach_file(spec, prog_fd, t.path, offsets, any_sem ? sems : NULL, n, false, env->pid,
 						 out);
 			n = 0;
 			any_sem = false;

@@ -53,6 +53,27 @@ struct session {
 	int epfd;               /* the ring buffer and the target's pidfd; -1: none */
 };
 
+/* Whether the kernel can attach every probe, said before anything loads:
+ * each reason once, where the script first needs what is missing. */
+static int check_available(const struct compiled *c)
+{
+	const char *reported[PROV__COUNT];
+	int nreported = 0;
+	for (int i = 0; i < c->nprogs; i++) {
+		const struct attach_spec *spec = c->progs[i].spec;
+		const struct probe_type *pt = probe_type_for(spec->provider);
+		const char *why = pt->unavailable ? pt->unavailable() : NULL;
+		bool seen = false;
+		for (int r = 0; why && r < nreported; r++)
+			seen |= !strcmp(reported[r], why);
+		if (why && !seen && nreported < PROV__COUNT) {
+			diag_error(&spec->loc, "%s", why);
+			reported[nreported++] = why;
+		}
+	}
+	return nreported ? -1 : 0;
+}
+
 static int load_all(struct session *s)
 {
 	const struct compiled *c = s->c;
@@ -273,6 +294,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	catch_signals();
 
 	int rc = 1;
+	if (!opts->dry_run && check_available(c))
+		goto out;
 	if (load_all(&s))
 		goto out;
 	stacks_init(c->res.stack_map >= 0 ? s.map_fds[c->res.stack_map] : -1);
