@@ -146,6 +146,19 @@ static void print_cgroup(FILE *out, uint64_t id, const char *filter)
 	}
 }
 
+/* "[e0,e1,...]": values and keys print arrays alike, each element as they print it. */
+static void print_array(FILE *out, const struct type *t, const void *data,
+			void (*print_elem)(FILE *, const struct type *, const void *))
+{
+	fputc('[', out);
+	for (int i = 0; i < t->len; i++) {
+		if (i)
+			fputc(',', out);
+		print_elem(out, t->to, (const char *)data + i * t->to->size);
+	}
+	fputc(']', out);
+}
+
 void type_print_value(FILE *out, const struct type *t, const void *data)
 {
 	switch (t->kind) {
@@ -213,13 +226,7 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 			print_stack(out, t, load_unsigned(data, 8), 4);
 		break;
 	case T_ARRAY:
-		fputc('[', out);
-		for (int i = 0; i < t->len; i++) {
-			if (i)
-				fputc(',', out);
-			type_print_value(out, t->to, (const char *)data + i * t->to->size);
-		}
-		fputc(']', out);
+		print_array(out, t, data, type_print_value);
 		break;
 	case T_RECORD:
 		fputs("{ ", out);
@@ -258,13 +265,7 @@ void type_print_key(FILE *out, const struct type *t, const void *data)
 		fprintf(out, "0x%" PRIx64, load_unsigned(data, 8));
 		break;
 	case T_ARRAY:
-		fputc('[', out);
-		for (int i = 0; i < t->len; i++) {
-			if (i)
-				fputc(',', out);
-			type_print_key(out, t->to, p + i * t->to->size);
-		}
-		fputc(']', out);
+		print_array(out, t, data, type_print_key);
 		break;
 	case T_RECORD:
 		fputc('{', out);

@@ -19,18 +19,8 @@
 #include "util/elf_syms.h"
 #include "util/ldcache.h"
 #include "util/strlist.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                   \
-			fputc('\n', stderr);                                            \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
 
 /* Functions of this executable: not inlined, kept, in .symtab */
 __attribute__((noinline, used)) int elf_test_first(int x)

@@ -15,18 +15,8 @@
 #include "codegen/insn.h"
 #include "probes/uprobe.h"
 #include "probes/usdt_notes.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                   \
-			fputc('\n', stderr);                                            \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
 
 static char dir[1024]; /* where the test programs are: this binary's directory */
 

@@ -17,18 +17,8 @@
 #include "codegen/types.h"
 #include "runtime/stacks.h"
 #include "util/elf_syms.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                   \
-			fputc('\n', stderr);                                            \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
 
 /* A call chain of this executable: a "stack" of return addresses into it */
 __attribute__((noinline, used)) int usym_test_leaf(int x)
