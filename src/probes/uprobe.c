@@ -72,11 +72,27 @@ static int expand_file(const struct attach_spec *spec, const char *path, struct 
 	return 0;
 }
 
+/* With -p, a bare library name ("libc") is the file of that name the
+ * process maps, through its own mount namespace. */
+static bool process_library(const char *name, pid_t pid, struct strlist *paths)
+{
+	struct strlist files = { 0 };
+	size_t len = strlen(name);
+	if (!pid || strchr(name, '/') || elf_process_files(pid, &files) <= 0)
+		return false;
+	for (int i = 0; i < files.len && !paths->len; i++) {
+		const char *base = strrchr(files.items[i], '/') + 1;
+		if (!strcmp(base, name) || (!strncmp(base, name, len) && !strncmp(base + len, ".so", 3)))
+			strlist_add(paths, files.items[i]);
+	}
+	strlist_free(&files);
+	return paths->len > 0;
+}
+
 static int uprobe_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
-	(void)env;
 	struct strlist paths = { 0 };
-	if (elf_resolve_binaries(spec->target, &paths) == 0) {
+	if (!process_library(spec->target, env->pid, &paths) && elf_resolve_binaries(spec->target, &paths) == 0) {
 		diag_error(&spec->loc, "uprobe target file '%s' does not exist or is not executable", spec->target);
 		return -1;
 	}
