@@ -169,6 +169,17 @@ static struct map_res *map_of(struct cg *cg, struct node *map, int *idx)
 	return &cg->res->maps[*idx];
 }
 
+/* A tuple of 8-byte integers, laid end to end over all of size. */
+static bool ints_only(const struct type *t, int size)
+{
+	if (t->kind != T_TUPLE)
+		return false;
+	for (int i = 0; i < t->nfields; i++)
+		if (t->fields[i].type->kind != T_INT || t->fields[i].type->size != 8 || t->fields[i].offset != 8 * i)
+			return false;
+	return 8 * t->nfields == size;
+}
+
 int emit_map_key(struct cg *cg, struct node *map)
 {
 	int idx;
@@ -184,8 +195,10 @@ int emit_map_key(struct cg *cg, struct node *map)
 		ir_store(cg->ir, 8, FP, off, v);
 		return off;
 	}
-	/* keys are compared bytewise: padding and string tails must be zero */
-	emit_zero(cg, FP, off, m->key_size);
+	/* keys are compared bytewise: padding and string tails must be zero
+	 * (a tuple of integers fills every byte itself) */
+	if (!ints_only(m->key, m->key_size))
+		emit_zero(cg, FP, off, m->key_size);
 	if (key->kind == N_TUPLE) {
 		int i = 0;
 		for (struct node *e = key->tuple.elems; e; e = e->next, i++) {
