@@ -154,7 +154,7 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 	const char *prog = cl->prog, *dump = cl->dump;
 	if (cl->list) {
 		/* bpftrace lists everything when there is no pattern */
-		probe_list(optind < argc ? argv[optind] : NULL, &cl->compile.env, stdout);
+		(cl->run.verbose ? probe_list_verbose : probe_list)(optind < argc ? argv[optind] : NULL, &cl->compile.env, stdout);
 		return 0;
 	}
 

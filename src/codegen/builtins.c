@@ -221,7 +221,7 @@ static const struct type *type_of_retval(struct cg *cg, struct node *n)
 		sema_error(cg, &n->loc, "%s", "The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'kfunc' probes");
 		return NULL;
 	}
-	return &type_u64;
+	return cg->probe->retval_type && cg->site.target ? cg->probe->retval_type(&cg->site) : &type_u64;
 }
 
 static int emit_retval(struct cg *cg, struct node *n)

@@ -74,6 +74,14 @@ struct probe_type {
 	 * always does): a body using one gets a program per target.
 	 * NULL-terminated. */
 	const char *const *per_target;
+	/* Every target needs a program of its own (the kernel binds a
+	 * tracing program to one function when it loads it). */
+	bool prog_per_target;
+	/* The BTF function a site's program is loaded for (the site has one
+	 * target): its id, and the fd of the kernel BTF object holding it (0:
+	 * vmlinux; owned by the probe type). Returns 0 or a negative errno.
+	 * NULL: loaded without. */
+	int (*attach_btf)(const struct probe_site *site, __u32 *btf_id, int *btf_obj_fd);
 	/* Run once by scry through BPF_PROG_TEST_RUN (BEGIN, END), not attached. */
 	bool once;
 
@@ -92,6 +100,9 @@ struct probe_type {
 	 * `binary`) list what the process's executable holds, and no others
 	 * are asked, as in bpftrace. Optional. */
 	void (*list)(const char *pattern, const struct attach_env *env, struct strlist *names);
+	/* `scry -lv`: print what a listed attach point offers below its name
+	 * ("    struct file * file"). Optional. */
+	void (*describe)(const char *name, FILE *out);
 	/* A target as `probe` prints it and as its program is named, after
 	 * "PROVIDER:", into buf; when NULL, the target itself. Optional. */
 	void (*target_name)(const struct attach_spec *spec, const char *target, char *buf, size_t len);
@@ -107,6 +118,8 @@ struct probe_type {
 	int nargs;
 	int (*emit_arg)(const struct probe_emit *e, int i);
 	int (*emit_retval)(const struct probe_emit *e);
+	/* The type of retval at a site with one target. Optional: u64. */
+	const struct type *(*retval_type)(const struct probe_site *site);
 	/* Why arg i (< nargs) cannot be read at a site with one target, into
 	 * buf (returned); NULL when it can. Optional: every i < nargs can. */
 	const char *(*arg_error)(const struct probe_site *site, int i, char *buf, size_t len);
@@ -143,6 +156,8 @@ bool probe_needs_per_target(const struct probe_type *pt, const struct node *prob
 /* `scry -l [pattern]`: every attach point whose full name matches the fnmatch
  * pattern (all when NULL), sorted, one a line. Returns how many were listed. */
 int probe_list(const char *pattern, const struct attach_env *env, FILE *out);
+/* The same, each name followed by what it offers (-lv). */
+int probe_list_verbose(const char *pattern, const struct attach_env *env, FILE *out);
 
 /* The perf event a profile/interval/software/hardware spec opens: type,
  * config and sample_period, or sample_freq with freq set. Returns 0, or -1

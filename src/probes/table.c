@@ -1,5 +1,4 @@
-/* The table of probe types, BEGIN/END, the ones not written yet,
- * attachments and `scry -l`. */
+/* The table of probe types, BEGIN/END, attachments and `scry -l`. */
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,15 +56,6 @@ const struct probe_type probe_end = {
 	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT, .once = true, .expand = once_expand,
 };
 
-/* Probe types still to write: they parse, and having no expand, compile
- * says they are not supported yet. */
-#define NOT_YET(var, k, n, a1, a2, shp, lo, hi)                                      \
-	const struct probe_type var = { .kind = k, .name = n, .aliases = { a1, a2 }, \
-					.shape = shp, .min_parts = lo, .max_parts = hi, .wildcards = true };
-
-NOT_YET(probe_fentry, PROV_FENTRY, "fentry", "kfunc", "f", SHAPE_MODFUNC, 1, 2)
-NOT_YET(probe_fexit, PROV_FEXIT, "fexit", "kretfunc", "fr", SHAPE_MODFUNC, 1, 2)
-
 static const struct probe_type *const types[PROV__COUNT] = {
 	[PROV_BEGIN] = &probe_begin,
 	[PROV_END] = &probe_end,
@@ -104,6 +94,8 @@ const struct probe_type *probe_type_named(const char *name)
 
 bool probe_needs_per_target(const struct probe_type *pt, const struct node *probe)
 {
+	if (pt->prog_per_target)
+		return true;
 	const struct node *parts[] = { probe->probe.pred, probe->probe.body };
 	for (int i = 0; i < 2; i++) {
 		if (node_uses_builtin(parts[i], "probe"))
@@ -115,16 +107,32 @@ bool probe_needs_per_target(const struct probe_type *pt, const struct node *prob
 	return false;
 }
 
-int probe_list(const char *pattern, const struct attach_env *env, FILE *out)
+static int list(const char *pattern, const struct attach_env *env, bool verbose, FILE *out)
 {
 	struct strlist names = { 0 };
 	for (int k = 0; k < PROV__COUNT; k++)
 		if (types[k]->list && (!env->pid || types[k]->binary))
 			types[k]->list(pattern, env, &names);
 	strlist_sort_unique(&names);
-	for (int i = 0; i < names.len; i++)
+	for (int i = 0; i < names.len; i++) {
 		fprintf(out, "%s\n", names.items[i]);
+		char provider[64];
+		snprintf(provider, sizeof(provider), "%.*s", (int)strcspn(names.items[i], ":"), names.items[i]);
+		const struct probe_type *pt = probe_type_named(provider);
+		if (verbose && pt && pt->describe)
+			pt->describe(names.items[i], out);
+	}
 	int n = names.len;
 	strlist_free(&names);
 	return n;
+}
+
+int probe_list(const char *pattern, const struct attach_env *env, FILE *out)
+{
+	return list(pattern, env, false, out);
+}
+
+int probe_list_verbose(const char *pattern, const struct attach_env *env, FILE *out)
+{
+	return list(pattern, env, true, out);
 }

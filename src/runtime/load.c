@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probes/probe.h"
 #include "util/diag.h"
 
 int load_maps(const struct resources *res, int *fds)
@@ -114,6 +115,17 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 	char name[32];
 	snprintf(name, sizeof(name), "scry_p%d", index);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = p->attach_type);
+	const struct probe_type *pt = probe_type_for(p->spec->provider);
+	if (pt->attach_btf && p->targets.len) {
+		struct probe_site site = { p->spec, p->targets.items[0] };
+		int obj_fd = 0, err = pt->attach_btf(&site, &opts.attach_btf_id, &obj_fd);
+		if (err) {
+			diag_error(&p->spec->loc, "cannot find the BTF of %s: %s", p->name, strerror(-err));
+			free(insns);
+			return err;
+		}
+		opts.attach_btf_obj_fd = obj_fd;
+	}
 	struct btf *btf = NULL;
 	if (p->code.nfuncs > 1 && !(btf = func_info(p, name, &opts))) {
 		free(insns);
@@ -137,7 +149,12 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 		log_reason(log, reason, sizeof(reason));
 		if (verbose)
 			fprintf(stderr, "%s\n", log);
-		diag_error(&p->spec->loc, "the kernel's verifier rejected the program for %s: %s%s", p->name,
+		/* a kernel that loads no program of this type has no log to show */
+		const char *why = !*reason && pt->unavailable ? pt->unavailable() : NULL;
+		if (why)
+			diag_error(&p->spec->loc, "%s", why);
+		else
+			diag_error(&p->spec->loc, "the kernel's verifier rejected the program for %s: %s%s", p->name,
 			   *reason ? reason : strerror(-fd), verbose ? "" : " (use -v for the verifier log)");
 		free(log);
 	}

@@ -192,7 +192,8 @@ static void test_table(void)
 	const char *why = probe_type_for(PROV_KPROBE)->unavailable();
 	bool pmu = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
 	CHECK(pmu ? !why : why && strstr(why, "CONFIG_KPROBES is off"), "kprobe: %s", why);
-	CHECK(!probe_type_for(PROV_FENTRY)->expand, "fentry is not written yet");
+	CHECK(probe_type_named("kfunc") == &probe_fentry && probe_type_named("kretfunc") == &probe_fexit, "kfunc aliases");
+	CHECK(probe_type_for(PROV_FEXIT)->prog_per_target && probe_type_for(PROV_FEXIT)->attach_btf, "fexit: a program per function");
 	struct attach_spec s = spec(PROV_BEGIN, NULL, NULL, 0);
 	struct strlist targets = { 0 };
 	CHECK(probe_type_for(PROV_BEGIN)->expand(&s, &(struct attach_env){ 0 }, &targets) == 0 && targets.len == 1 && !*targets.items[0],
