@@ -185,6 +185,10 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 			return 1;
 		}
 	}
+	if (cl->helper_checks > 2) { /* bpftrace: -k or -kk, no more */
+		usage(stderr);
+		return 1;
+	}
 	if (cl->cmd && cl->pid) {
 		fprintf(stderr, "ERROR: USAGE: Cannot use both -c and -p.\n");
 		usage(stderr);
@@ -254,6 +258,8 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 	} else if (optind < argc) {
 		src.name = argv[optind++];
 		src.text = read_file(src.name);
+		if (!strcmp(src.name, "-"))
+			src.name = "stdin"; /* as bpftrace names it */
 		if (!src.text) {
 			fprintf(stderr, "ERROR: failed to open file '%s'\n", src.name);
 			return 1;

@@ -352,8 +352,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	run_once(&s, PROV_END);
 	ring_buffer__consume(s.rb);
 
-	printf("\n\n");
-	fflush(stdout);
+	fprintf(s.ev.out, "\n\n");
 	print_maps(&s);
 	fflush(s.ev.out);
 	uint64_t lost = lost_events(&s);

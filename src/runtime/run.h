@@ -13,8 +13,7 @@ struct run_opts {
 	bool dry_run; /* load through the verifier, attach nothing */
 	bool verbose; /* the verifier's log on rejection */
 	bool quiet;   /* -q: no "Attaching N probes..." */
-	FILE *out;    /* -o: the script's output; NULL: stdout (bpftrace's "\n\n" before
-	                 the maps stays on stdout) */
+	FILE *out;    /* -o: the script's output; NULL: stdout */
 	struct attach_env env; /* what every attach gets from the command line */
 	struct target *target; /* -c or -p: run() forks -c's child and ends when it
 	                          exits; the caller closes it. NULL: none */
