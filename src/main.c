@@ -5,39 +5,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/env.h"
+#include "cli/info.h"
 #include "codegen/compile.h"
 #include "codegen/types.h"
 #include "parser/ast.h"
 #include "probes/probe.h"
+#include "runtime/output_file.h"
 #include "runtime/run.h"
 #include "runtime/target.h"
+#include "util/diag.h"
 #include "util/elf_syms.h"
 
 static void usage(FILE *out)
 {
 	fputs("USAGE:\n"
 	      "    scry [options] filename\n"
+	      "    scry [options] - [arguments]    (the program on standard input)\n"
 	      "    scry [options] -e 'program' [arguments]\n"
 	      "    scry -l [pattern]\n"
 	      "\n"
 	      "OPTIONS:\n"
+	      "    -B MODE        output buffering mode ('line', 'full', 'none')\n"
+	      "    -o file        redirect scry's output to file\n"
 	      "    -e 'program'   execute this program\n"
+	      "    -I DIR         add the directory to the include search path (#include adds nothing yet)\n"
+	      "    --include FILE add an #include file before preprocessing (adds nothing yet)\n"
 	      "    -c 'CMD'       run CMD (words split at spaces) once the probes are attached;\n"
 	      "                   exit when it exits (`cpid` is its pid)\n"
 	      "    -p PID         follow the process PID: exit when it exits\n"
 	      "    -l [pattern]   list the attach points that match the pattern\n"
 	      "    -d ast         print the syntax tree and exit\n"
 	      "    -d insns       print the emitted BPF instructions and exit\n"
+	      "    -q             keep messages quiet: no \"Attaching N probes...\"\n"
+	      "    --info         print the kernel features scry detects\n"
+	      "    -k, -kk        accepted; warnings on helper errors are not implemented yet\n"
+	      "    -V, --version  scry version\n"
+	      "    --no-warnings  disable all warning messages\n"
 	      "    -v             verbose: the verifier's log when it rejects a program\n"
 	      "    --dry-run      compile and load through the verifier, attach nothing\n"
 	      "    --unsafe       allow unsafe functions: system(), signal()\n"
-	      "    -h, --help     show this help message\n",
+	      "    -h, --help     show this help message\n"
+	      "\n"
+	      "ENVIRONMENT (also read as SCRY_NAME, which wins):\n"
+	      "    BPFTRACE_STRLEN             [default: 64] bytes per str()\n"
+	      "    BPFTRACE_MAP_KEYS_MAX       [default: 4096] max keys in a map\n"
+	      "    BPFTRACE_MAX_PROBES         [default: 512] max number of probes\n"
+	      "    BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] pages per CPU for the ring buffer\n",
 	      out);
 }
 
+/* The whole of path, or of standard input for "-". */
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	bool in = !strcmp(path, "-");
+	FILE *f = in ? stdin : fopen(path, "r");
 	if (!f)
 		return NULL;
 	size_t cap = 4096, len = 0, n;
@@ -47,20 +69,39 @@ static char *read_file(const char *path)
 		if (cap - len < 2)
 			buf = realloc(buf, cap *= 2);
 	}
-	fclose(f);
+	if (!in)
+		fclose(f);
 	if (buf)
 		buf[len] = 0;
 	return buf;
 }
 
-enum { OPT_DRY_RUN = 256, OPT_UNSAFE };
+enum { OPT_DRY_RUN = 256, OPT_UNSAFE, OPT_INFO, OPT_NO_WARNINGS, OPT_INCLUDE };
 
 struct cmdline {
 	const char *prog, *dump, *cmd, *pid; /* -e, -d, -c, -p */
-	bool list;
+	bool list, info;
+	int helper_checks; /* -k, -kk: accepted, not implemented yet */
+	const char *output; /* -o */
+	/* -I and --include: kept for the preprocessor, whose #include adds nothing yet */
+	const char *include_dirs[64], *include_files[64];
+	int ninclude_dirs, ninclude_files;
+	struct env_config env;
 	struct compile_opts compile;
 	struct run_opts run;
 };
+
+/* -B: stdout's buffering, as bpftrace sets it. */
+static int set_buffering(const char *mode)
+{
+	int m = !strcmp(mode, "line") ? _IOLBF : !strcmp(mode, "full") ? _IOFBF : !strcmp(mode, "none") ? _IONBF : -1;
+	if (m < 0) {
+		fprintf(stderr, "ERROR: USAGE: -B must be either 'line', 'full', or 'none'.\n");
+		return 1;
+	}
+	setvbuf(stdout, NULL, m, BUFSIZ);
+	return 0;
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct cmdline *cl)
@@ -69,10 +110,14 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "info", no_argument, NULL, OPT_INFO },
+		{ "no-warnings", no_argument, NULL, OPT_NO_WARNINGS },
+		{ "include", required_argument, NULL, OPT_INCLUDE },
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+e:d:c:p:lvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:d:c:p:lvhVqkB:o:I:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			cl->list = true;
@@ -105,10 +150,44 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("scry %s\n", SCRY_VERSION);
+			return 0;
+		case 'q':
+			cl->run.quiet = true;
+			break;
+		case 'k':
+			cl->helper_checks++;
+			break;
+		case 'o':
+			cl->output = optarg;
+			break;
+		case 'B':
+			if (set_buffering(optarg))
+				return 1;
+			break;
+		case 'I':
+			if (cl->ninclude_dirs < 64)
+				cl->include_dirs[cl->ninclude_dirs++] = optarg;
+			break;
+		case OPT_INCLUDE:
+			if (cl->ninclude_files < 64)
+				cl->include_files[cl->ninclude_files++] = optarg;
+			break;
+		case OPT_INFO:
+			cl->info = true;
+			break;
+		case OPT_NO_WARNINGS:
+			diag_set_no_warnings(true);
+			break;
 		default:
 			usage(stderr);
 			return 1;
 		}
+	}
+	if (cl->helper_checks > 2) { /* bpftrace: -k or -kk, no more */
+		usage(stderr);
+		return 1;
 	}
 	if (cl->cmd && cl->pid) {
 		fprintf(stderr, "ERROR: USAGE: Cannot use both -c and -p.\n");
@@ -140,11 +219,23 @@ int main(int argc, char **argv)
 	struct cmdline cl = { 0 };
 	struct target target = TARGET_NONE;
 	int rc = parse_options(argc, argv, &cl);
+	if (rc < 0 && cl.info) {
+		info_print(stdout, SCRY_VERSION);
+		return 0;
+	}
+	if (rc < 0 && env_read(&cl.env))
+		rc = 1;
+	if (rc < 0 && cl.env.strlen)
+		cl.compile.strlen = (int)cl.env.strlen;
+	if (rc < 0 && cl.output && !(cl.run.out = output_file_open(cl.output)))
+		rc = 1;
 	if (rc < 0)
 		rc = set_target(&cl, &target);
 	if (rc < 0)
 		rc = run_script(argc, argv, &cl);
 	target_close(&target);
+	if (cl.run.out)
+		fclose(cl.run.out);
 	return rc;
 }
 
@@ -167,6 +258,8 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 	} else if (optind < argc) {
 		src.name = argv[optind++];
 		src.text = read_file(src.name);
+		if (!strcmp(src.name, "-"))
+			src.name = "stdin"; /* as bpftrace names it */
 		if (!src.text) {
 			fprintf(stderr, "ERROR: failed to open file '%s'\n", src.name);
 			return 1;
@@ -191,7 +284,9 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 				compiled_print(&compiled, stdout);
 				rc = 0;
 			} else {
-				rc = run(&compiled, &cl->run);
+				env_apply(&cl->env, &compiled);
+				if (cl->run.dry_run || !env_check_probes(&cl->env, &compiled))
+					rc = run(&compiled, &cl->run);
 			}
 		}
 		compiled_free(&compiled);

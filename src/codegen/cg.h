@@ -33,6 +33,7 @@ struct cg {
 	const struct type *args;    /* record behind `args`, or NULL */
 	bool quiet;                 /* first sema pass: learn map types, report nothing */
 	bool unsafe;                /* --unsafe: system(), signal() allowed */
+	int strlen;                 /* str()'s default size (BPFTRACE_STRLEN) */
 	bool child;                 /* -c: `cpid` allowed */
 	int loop_depth;             /* sema: while loops around the current statement */
 	const struct node *in_for;  /* the for loop whose body is being analysed or emitted */

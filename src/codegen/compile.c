@@ -76,6 +76,7 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 	cg->res = &c->res;
 	cg->types = p->types;
 	cg->unsafe = opts->unsafe;
+	cg->strlen = opts->strlen ? opts->strlen : STRLEN_DEFAULT;
 	cg->child = opts->child;
 	cg->probe = probe_type_for(p->spec->provider);
 	cg->site = (struct probe_site){ .spec = p->spec, .target = p->targets.len == 1 ? p->targets.items[0] : NULL };

@@ -15,6 +15,8 @@
 #include "probes/probe.h"
 #include "util/strlist.h"
 
+#define STRLEN_DEFAULT 64
+
 struct prog {
 	char *name;                      /* as the `probe` builtin prints it */
 	struct node *probe;              /* the probe in the AST */
@@ -47,6 +49,7 @@ void positional_substitute(struct node *list, const struct params *p);
 struct compile_opts {
 	bool unsafe; /* allow system(), signal() and other functions with side effects */
 	bool child;  /* -c runs a command: `cpid` has a value */
+	int strlen;  /* str()'s default size, NUL included (BPFTRACE_STRLEN); 0: STRLEN_DEFAULT */
 	struct attach_env env; /* -p: the process user probes look into */
 };
 

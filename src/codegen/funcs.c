@@ -9,7 +9,6 @@
 #include "util/elf_syms.h"
 #include "util/ksyms.h"
 
-#define STRLEN_DEFAULT 64
 #define MAX_PRINTF_ARGS 64
 
 static const struct type *arg_type(struct cg *cg, struct node *arg)
@@ -263,7 +262,7 @@ static const struct type *check_str(struct cg *cg, struct node *call)
 		sema_error(cg, &call->loc, "str() expects an integer or a pointer type as first argument (%s provided)", name);
 		return NULL;
 	}
-	int size = STRLEN_DEFAULT;
+	int size = cg->strlen;
 	if (len) {
 		if (len->kind != N_INT || len->integer.value == 0 || len->integer.value > 1024) {
 			sema_error(cg, &len->loc, "%s", "str() expects a positive integer literal (at most 1024) as the length");

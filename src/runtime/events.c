@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "runtime/output.h"
+#include "runtime/output_file.h"
 #include "runtime/stacks.h"
 #include "util/fmtspec.h"
 
@@ -150,7 +151,9 @@ static void run_formatted(struct events *ev, uint32_t kind, const struct fmt_res
 	events_printf(mem, f, args);
 	fclose(mem);
 	fflush(ev->out);
-	if (kind == EV_SYSTEM) {
+	if (kind == EV_SYSTEM && ev->out != stdout) {
+		output_command(ev->out, text); /* -o: into the file, as bpftrace */
+	} else if (kind == EV_SYSTEM) {
 		if (system(text) < 0)
 			fprintf(stderr, "ERROR: system(\"%s\") failed\n", text);
 	} else {

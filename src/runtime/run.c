@@ -263,7 +263,7 @@ static void print_maps(struct session *s)
 			order[j - 1] = t;
 		}
 	for (int i = 0; i < n; i++)
-		output_map(stdout, &res->maps[order[i]], s->map_fds[order[i]], 0, 1);
+		output_map(s->ev.out, &res->maps[order[i]], s->map_fds[order[i]], 0, 1);
 	free(order);
 }
 
@@ -286,7 +286,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		.map_fds = malloc(c->res.nmaps * sizeof(int)),
 		.prog_fds = malloc((c->nprogs + 1) * sizeof(int)),
 	};
-	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = stdout };
+	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = opts->out ? opts->out : stdout };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -309,8 +309,9 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		goto out;
 	}
 	int n = count_probes(c);
-	printf("Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
-	fflush(stdout);
+	if (!opts->quiet)
+		fprintf(s.ev.out, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
+	fflush(s.ev.out);
 	/* -c: the child exists before the attach (probes may name its pid) and
 	 * execs once BEGIN has run, so none of its events is missed */
 	if (s.target && s.target->argv) {
@@ -339,7 +340,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 			diag_fatal("failed to read events: %s", strerror(-err));
 			break;
 		}
-		fflush(stdout);
+		fflush(s.ev.out);
 	}
 	/* bpftrace 0.17 ends a child still running with SIGTERM on exit(); on
 	 * SIGINT/SIGTERM it leaves it until its own exit (target_close: SIGKILL) */
@@ -351,9 +352,9 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	run_once(&s, PROV_END);
 	ring_buffer__consume(s.rb);
 
-	printf("\n\n");
+	fprintf(s.ev.out, "\n\n");
 	print_maps(&s);
-	fflush(stdout);
+	fflush(s.ev.out);
 	uint64_t lost = lost_events(&s);
 	if (lost)
 		fprintf(stderr, "WARNING: %llu events were lost: the ring buffer was full\n", (unsigned long long)lost);

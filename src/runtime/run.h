@@ -3,6 +3,7 @@
 #define SCRY_RUN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "codegen/compile.h"
 #include "probes/probe.h"
@@ -11,6 +12,8 @@
 struct run_opts {
 	bool dry_run; /* load through the verifier, attach nothing */
 	bool verbose; /* the verifier's log on rejection */
+	bool quiet;   /* -q: no "Attaching N probes..." */
+	FILE *out;    /* -o: the script's output; NULL: stdout */
 	struct attach_env env; /* what every attach gets from the command line */
 	struct target *target; /* -c or -p: run() forks -c's child and ends when it
 	                          exits; the caller closes it. NULL: none */

@@ -1,10 +1,14 @@
 #include "diag.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static const struct source *current;
 static int errors;
+static bool no_warnings;
+
+void diag_set_no_warnings(bool off) { no_warnings = off; }
 
 void diag_set_source(const struct source *src) { current = src; }
 const struct source *diag_source(void) { return current; }
@@ -66,6 +70,8 @@ void diag_error(const struct loc *loc, const char *fmt, ...)
 
 void diag_warning(const struct loc *loc, const char *fmt, ...)
 {
+	if (no_warnings)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	report("WARNING", loc, fmt, ap);

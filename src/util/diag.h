@@ -5,6 +5,7 @@
 #define SCRY_DIAG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /* A source span. Lines and columns are 1-based; last_column is exclusive,
  * as in bison's default location type (bpftrace prints the same numbers). */
@@ -28,6 +29,9 @@ void diag_warning(const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* An error with no source position ("ERROR: msg"). */
 void diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --no-warnings: diag_warning() prints nothing. */
+void diag_set_no_warnings(bool off);
 
 int diag_error_count(void);
 void diag_reset(void);

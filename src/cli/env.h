@@ -1,0 +1,26 @@
+/* bpftrace 0.17's environment variables, each also read under a SCRY_ name
+ * (SCRY_STRLEN for BPFTRACE_STRLEN, ...), which wins when both are set. */
+#ifndef SCRY_CLI_ENV_H
+#define SCRY_CLI_ENV_H
+
+#include <stdint.h>
+
+#include "codegen/compile.h"
+
+struct env_config {
+	uint64_t strlen;       /* BPFTRACE_STRLEN: str()'s default size; 0: unset */
+	uint64_t map_keys_max; /* BPFTRACE_MAP_KEYS_MAX: entries of the script's hash maps */
+	uint64_t rb_pages;     /* BPFTRACE_PERF_RB_PAGES: ring buffer pages per CPU */
+	uint64_t max_probes;   /* BPFTRACE_MAX_PROBES (default 512) */
+};
+
+/* Read the variables; returns 0, or 1 after bpftrace's error message. */
+int env_read(struct env_config *cfg);
+
+/* Apply what the compiler's output holds (map sizes, ring buffer size). */
+void env_apply(const struct env_config *cfg, struct compiled *c);
+
+/* bpftrace's check before attaching: returns 0, or 1 after its error. */
+int env_check_probes(const struct env_config *cfg, const struct compiled *c);
+
+#endif
