@@ -37,6 +37,7 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 struct session {
@@ -227,6 +228,7 @@ static int watch_target(struct session *s)
 /* Handle what the ring buffer holds, waiting up to POLL_MS for something. */
 static int poll_events(struct session *s)
 {
+	s->ev.batch_end_ns = 0;
 	if (s->epfd < 0)
 		return ring_buffer__poll(s->rb, POLL_MS);
 	struct epoll_event ev[2];
@@ -286,7 +288,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		.map_fds = malloc(c->res.nmaps * sizeof(int)),
 		.prog_fds = malloc((c->nprogs + 1) * sizeof(int)),
 	};
-	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = stdout };
+	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = stdout,
+			       .stop = &stop_signal, .bounded = true };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -335,7 +338,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	enum stop_reason why;
 	while ((why = stop_reason(&s)) == RUNNING) {
 		int err = poll_events(&s);
-		if (err < 0 && err != -EINTR) {
+		if (err < 0 && err != -EINTR && err != EVENTS_BREAK) {
 			diag_fatal("failed to read events: %s", strerror(-err));
 			break;
 		}
@@ -346,8 +349,12 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	if (s.target && why != STOP_SIGNAL)
 		target_signal(s.target, SIGTERM);
 	detach_all(&s);
+	/* what the probes left, bounded now that they are detached (after a
+	 * signal, without running the commands of system()) */
+	s.ev.bounded = false;
 	ring_buffer__consume(s.rb);
 	s.ev.exiting = false;
+	s.ev.stop = NULL;
 	run_once(&s, PROV_END);
 	ring_buffer__consume(s.rb);
 
@@ -357,6 +364,9 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	uint64_t lost = lost_events(&s);
 	if (lost)
 		fprintf(stderr, "WARNING: %llu events were lost: the ring buffer was full\n", (unsigned long long)lost);
+	if (s.ev.skipped_system)
+		fprintf(stderr, "WARNING: %llu system() commands were not run: the trace was ending\n",
+			(unsigned long long)s.ev.skipped_system);
 	rc = 0;
 out:
 	session_close(&s);
