@@ -166,6 +166,8 @@ void emit_load_int(struct cg *cg, int dst, int ptr, int off, const struct type *
 int emit_control(struct cg *cg);
 /* Increment the per-CPU lost-records counter. */
 void emit_count_lost(struct cg *cg);
+/* Increment the per-CPU count of updates of map map_idx dropped as it was full. */
+void emit_count_full(struct cg *cg, int map_idx);
 /* Reserve a ring-buffer record of size bytes with the given header; returns the
  * vreg holding the record (jumps to `skip` when there is no room). */
 int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip);

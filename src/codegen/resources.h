@@ -15,6 +15,7 @@ enum {
 	MAP_EVENTS,  /* ring buffer: printf and control records */
 	MAP_CONTROL, /* array[1] of struct control: shared by the programs and the runtime */
 	MAP_LOST,    /* per-CPU array[1]: u64 count of records the ring buffer had no room for */
+	MAP_FULL,    /* per-CPU array[nmaps]: u64 count of updates of map i dropped as it was full */
 	MAP__INTERNAL,
 };
 

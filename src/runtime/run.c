@@ -237,16 +237,34 @@ static int poll_events(struct session *s)
 	return ring_buffer__consume(s->rb);
 }
 
-static uint64_t lost_events(struct session *s)
+/* The sum over CPUs of entry key of a per-CPU counter array. */
+static uint64_t percpu_sum(int fd, uint32_t key)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t *vals = calloc(ncpus, sizeof(*vals)), total = 0;
-	uint32_t key = 0;
-	if (vals && !bpf_map_lookup_elem(s->map_fds[MAP_LOST], &key, vals))
+	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
 		for (int i = 0; i < ncpus; i++)
 			total += vals[i];
 	free(vals);
 	return total;
+}
+
+/* What the kernel side could not deliver or store, said on stderr. */
+static void report_losses(struct session *s)
+{
+	const struct resources *res = &s->c->res;
+	uint64_t lost = percpu_sum(s->map_fds[MAP_LOST], 0);
+	if (lost)
+		fprintf(stderr, "WARNING: %llu events were lost: the ring buffer was full\n", (unsigned long long)lost);
+	for (int i = MAP__INTERNAL; i < res->nmaps; i++) {
+		uint64_t dropped = percpu_sum(s->map_fds[MAP_FULL], (uint32_t)i);
+		if (dropped)
+			fprintf(stderr, "WARNING: map %s is full: %llu updates were dropped (raise BPFTRACE_MAP_KEYS_MAX)\n",
+				res->maps[i].name, (unsigned long long)dropped);
+	}
+	if (s->ev.skipped_system)
+		fprintf(stderr, "WARNING: %llu system() commands were not run: the trace was ending\n",
+			(unsigned long long)s->ev.skipped_system);
 }
 
 static void print_maps(struct session *s)
@@ -361,12 +379,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	printf("\n\n");
 	print_maps(&s);
 	fflush(stdout);
-	uint64_t lost = lost_events(&s);
-	if (lost)
-		fprintf(stderr, "WARNING: %llu events were lost: the ring buffer was full\n", (unsigned long long)lost);
-	if (s.ev.skipped_system)
-		fprintf(stderr, "WARNING: %llu system() commands were not run: the trace was ending\n",
-			(unsigned long long)s.ev.skipped_system);
+	report_losses(&s);
 	rc = 0;
 out:
 	session_close(&s);
