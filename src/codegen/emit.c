@@ -136,9 +136,9 @@ static void emit_count(struct cg *cg, int map, int32_t i)
 	ir_label(ir, done);
 }
 
-void emit_count_lost(struct cg *cg)
+void emit_count_lost(struct cg *cg, bool control)
 {
-	emit_count(cg, MAP_LOST, 0);
+	emit_count(cg, MAP_LOST, control ? LOST_CONTROL : LOST_EVENTS);
 }
 
 void emit_count_full(struct cg *cg, int map_idx)
@@ -146,10 +146,31 @@ void emit_count_full(struct cg *cg, int map_idx)
 	emit_count(cg, MAP_FULL, map_idx);
 }
 
+static bool control_record(uint32_t kind)
+{
+	return kind == EV_EXIT || kind == EV_PRINT || kind == EV_CLEAR || kind == EV_ZERO;
+}
+
+/* An event record leaves the last EVENTS_CONTROL_ROOM bytes of the ring
+ * buffer to control records: with less room, it counts as lost. */
+static void emit_control_room_check(struct cg *cg, int size, int lost)
+{
+	struct ir *ir = cg->ir;
+	ir_map(ir, R1, MAP_EVENTS);
+	ir_movi(ir, R2, BPF_RB_AVAIL_DATA);
+	ir_call(ir, BPF_FUNC_ringbuf_query);
+	int used = ir_vreg(ir);
+	ir_mov(ir, used, R0);
+	ir_jump(ir, BPF_JGT, used, -1, (int32_t)(EVENTS_RINGBUF_SIZE - EVENTS_CONTROL_ROOM) - size, lost);
+}
+
 int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip)
 {
 	struct ir *ir = cg->ir;
-	int have = ir_label_new(ir);
+	bool control = control_record(kind);
+	int have = ir_label_new(ir), lost = ir_label_new(ir);
+	if (!control)
+		emit_control_room_check(cg, size, lost);
 	ir_map(ir, R1, MAP_EVENTS);
 	ir_movi(ir, R2, size);
 	ir_movi(ir, R3, 0);
@@ -157,7 +178,8 @@ int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int
 	int rec = ir_vreg(ir);
 	ir_mov(ir, rec, R0);
 	ir_jump(ir, BPF_JNE, rec, -1, 0, have);
-	emit_count_lost(cg);
+	ir_label(ir, lost);
+	emit_count_lost(cg, control);
 	ir_jump(ir, BPF_JA, 0, -1, 0, skip);
 	ir_label(ir, have);
 	ir_storei(ir, 4, rec, 0, (int32_t)kind);

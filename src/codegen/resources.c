@@ -7,7 +7,7 @@
 static const struct map_res internal_maps[MAP__INTERNAL] = {
 	[MAP_EVENTS] = { .name = "events", .bpf_type = BPF_MAP_TYPE_RINGBUF, .max_entries = EVENTS_RINGBUF_SIZE },
 	[MAP_CONTROL] = { .name = "control", .bpf_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = sizeof(struct control), .max_entries = 1 },
-	[MAP_LOST] = { .name = "lost", .bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
+	[MAP_LOST] = { .name = "lost", .bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = LOST__COUNT },
 	[MAP_FULL] = { .name = "full", .bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
 };
 

@@ -52,6 +52,8 @@ struct session {
 	struct attach_env env;  /* opts->env, with -c's child as the pid */
 	struct target *target;  /* -c or -p; NULL: none */
 	int epfd;               /* the ring buffer and the target's pidfd; -1: none */
+	uint64_t lost_said;     /* ring-buffer records reported lost so far */
+	time_t lost_checked;    /* when the count was last read */
 };
 
 /* Whether the kernel can attach every probe, said before anything loads:
@@ -249,13 +251,34 @@ static uint64_t percpu_sum(int fd, uint32_t key)
 	return total;
 }
 
-/* What the kernel side could not deliver or store, said on stderr. */
+/* Records lost since the last report, said as bpftrace says it, on stdout
+ * in line with the events. */
+static void report_lost(struct session *s)
+{
+	uint64_t lost = percpu_sum(s->map_fds[MAP_LOST], LOST_EVENTS);
+	if (lost > s->lost_said)
+		printf("Lost %llu events\n", (unsigned long long)(lost - s->lost_said));
+	s->lost_said = lost;
+}
+
+/* While events flow: at most once a second. */
+static void report_lost_now_and_then(struct session *s)
+{
+	time_t now = time(NULL);
+	if (now != s->lost_checked) {
+		s->lost_checked = now;
+		report_lost(s);
+	}
+}
+
+/* What the kernel side could not store or do, said on stderr. */
 static void report_losses(struct session *s)
 {
 	const struct resources *res = &s->c->res;
-	uint64_t lost = percpu_sum(s->map_fds[MAP_LOST], 0);
-	if (lost)
-		fprintf(stderr, "WARNING: %llu events were lost: the ring buffer was full\n", (unsigned long long)lost);
+	uint64_t control = percpu_sum(s->map_fds[MAP_LOST], LOST_CONTROL);
+	if (control)
+		fprintf(stderr, "WARNING: %llu exit(), print(), clear() or zero() records were lost: the ring buffer was full\n",
+			(unsigned long long)control);
 	for (int i = MAP__INTERNAL; i < res->nmaps; i++) {
 		uint64_t dropped = percpu_sum(s->map_fds[MAP_FULL], (uint32_t)i);
 		if (dropped)
@@ -360,6 +383,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 			diag_fatal("failed to read events: %s", strerror(-err));
 			break;
 		}
+		report_lost_now_and_then(&s);
 		fflush(stdout);
 	}
 	/* bpftrace 0.17 ends a child still running with SIGTERM on exit(); on
@@ -371,6 +395,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	 * signal, without running the commands of system()) */
 	s.ev.bounded = false;
 	ring_buffer__consume(s.rb);
+	report_lost(&s);
 	s.ev.exiting = false;
 	s.ev.stop = NULL;
 	run_once(&s, PROV_END);
