@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +57,26 @@ struct session {
 	uint64_t lost_said;     /* ring-buffer records reported lost so far */
 	time_t lost_checked;    /* when the count was last read */
 };
+
+static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
+{
+	return caps[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* Loading BPF programs takes CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN):
+ * say so before anything is loaded, not in the kernel's EPERM. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	if (syscall(SYS_capget, &hdr, caps))
+		return 0; /* let the kernel decide */
+	if (has_cap(caps, CAP_SYS_ADMIN) || (has_cap(caps, CAP_BPF) && has_cap(caps, CAP_PERFMON)))
+		return 0;
+	diag_fatal("scry needs root to load BPF programs (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)%s",
+		   geteuid() ? "" : ": this process lacks them");
+	return -1;
+}
 
 /* Whether the kernel can attach every probe, said before anything loads:
  * each reason once, where the script first needs what is missing. */
@@ -333,11 +355,15 @@ int run(const struct compiled *c, const struct run_opts *opts)
 			       .stop = &stop_signal, .bounded = true };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
+	for (int i = 0; i < c->res.nmaps; i++) /* closed on every way out */
+		s.map_fds[i] = -1;
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 	catch_signals();
 
 	int rc = 1;
+	if (check_privileges())
+		goto out;
 	if (!opts->dry_run && check_available(c))
 		goto out;
 	if (load_all(&s))
