@@ -261,6 +261,33 @@ static int poll_events(struct session *s)
 	return ring_buffer__consume(s->rb);
 }
 
+/* The script's maps (not scry's own), in the order of their names as
+ * bpftrace prints them; returns how many. order holds res->nmaps. */
+static int script_maps_by_name(const struct resources *res, int *order)
+{
+	int n = 0;
+	for (int i = MAP__INTERNAL; i < res->nmaps; i++)
+		if (res->maps[i].name[0] == '@')
+			order[n++] = i;
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(res->maps[order[j - 1]].name, res->maps[order[j]].name) > 0; j--) {
+			int t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	return n;
+}
+
+static void print_maps(struct session *s)
+{
+	const struct resources *res = &s->c->res;
+	int *order = malloc((res->nmaps + 1) * sizeof(*order));
+	int n = script_maps_by_name(res, order);
+	for (int i = 0; i < n; i++)
+		output_map(stdout, &res->maps[order[i]], s->map_fds[order[i]], 0, 1);
+	free(order);
+}
+
 /* The sum over CPUs of entry key of a per-CPU counter array. */
 static uint64_t percpu_sum(int fd, uint32_t key)
 {
@@ -301,35 +328,18 @@ static void report_losses(struct session *s)
 	if (control)
 		fprintf(stderr, "WARNING: %llu exit(), print(), clear() or zero() records were lost: the ring buffer was full\n",
 			(unsigned long long)control);
-	for (int i = MAP__INTERNAL; i < res->nmaps; i++) {
-		uint64_t dropped = percpu_sum(s->map_fds[MAP_FULL], (uint32_t)i);
+	int *order = malloc((res->nmaps + 1) * sizeof(*order));
+	int n = script_maps_by_name(res, order);
+	for (int i = 0; i < n; i++) {
+		uint64_t dropped = percpu_sum(s->map_fds[MAP_FULL], (uint32_t)order[i]);
 		if (dropped)
 			fprintf(stderr, "WARNING: map %s is full: %llu updates were dropped (raise BPFTRACE_MAP_KEYS_MAX)\n",
-				res->maps[i].name, (unsigned long long)dropped);
+				res->maps[order[i]].name, (unsigned long long)dropped);
 	}
+	free(order);
 	if (s->ev.skipped_system)
 		fprintf(stderr, "WARNING: %llu system() commands were not run: the trace was ending\n",
 			(unsigned long long)s->ev.skipped_system);
-}
-
-static void print_maps(struct session *s)
-{
-	const struct resources *res = &s->c->res;
-	int n = 0;
-	int *order = malloc((res->nmaps + 1) * sizeof(*order));
-	for (int i = MAP__INTERNAL; i < res->nmaps; i++)
-		if (res->maps[i].name[0] == '@') /* the script's, not scry's own */
-			order[n++] = i;
-	/* bpftrace prints maps in the order of their names */
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && strcmp(res->maps[order[j - 1]].name, res->maps[order[j]].name) > 0; j--) {
-			int t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	for (int i = 0; i < n; i++)
-		output_map(stdout, &res->maps[order[i]], s->map_fds[order[i]], 0, 1);
-	free(order);
 }
 
 static void session_close(struct session *s)
