@@ -165,10 +165,13 @@ void emit_vars_init(struct cg *cg, const struct node *scope);
 void emit_load_int(struct cg *cg, int dst, int ptr, int off, const struct type *t);
 /* A pointer to the struct control (NULL only in theory: check it). */
 int emit_control(struct cg *cg);
-/* Increment the per-CPU lost-records counter. */
-void emit_count_lost(struct cg *cg);
+/* Increment the per-CPU count of lost event (or control) records. */
+void emit_count_lost(struct cg *cg, bool control);
+/* Increment the per-CPU count of updates of map map_idx dropped as it was full. */
+void emit_count_full(struct cg *cg, int map_idx);
 /* Reserve a ring-buffer record of size bytes with the given header; returns the
- * vreg holding the record (jumps to `skip` when there is no room). */
+ * vreg holding the record (jumps to `skip` when there is no room). Event
+ * records leave the last EVENTS_CONTROL_ROOM bytes to control records. */
 int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip);
 void emit_record_submit(struct cg *cg, int rec, bool wakeup);
 

@@ -106,12 +106,12 @@ void emit_probe_read_n(struct cg *cg, int base, int off, int size, int ptr, bool
 
 /* ---- the control map and the ring buffer ---- */
 
-/* The value of entry 0 of one of scry's single-entry array maps (NULL only in theory). */
-static int lookup_first(struct cg *cg, int map)
+/* The value of entry i of one of scry's array maps (NULL only in theory). */
+static int lookup_index(struct cg *cg, int map, int32_t i)
 {
 	struct ir *ir = cg->ir;
 	int key = frame_alloc(&cg->frame, 8);
-	ir_storei(ir, 4, FP, key, 0);
+	ir_storei(ir, 4, FP, key, i);
 	ir_map(ir, R1, map);
 	emit_addr(cg, R2, FP, key);
 	ir_call(ir, BPF_FUNC_map_lookup_elem);
@@ -122,23 +122,55 @@ static int lookup_first(struct cg *cg, int map)
 
 int emit_control(struct cg *cg)
 {
-	return lookup_first(cg, MAP_CONTROL);
+	return lookup_index(cg, MAP_CONTROL, 0);
 }
 
-void emit_count_lost(struct cg *cg)
+/* ++counter[i] in one of scry's per-CPU counter arrays. */
+static void emit_count(struct cg *cg, int map, int32_t i)
 {
 	struct ir *ir = cg->ir;
-	int p = lookup_first(cg, MAP_LOST), one = ir_vreg(ir), done = ir_label_new(ir);
+	int p = lookup_index(cg, map, i), one = ir_vreg(ir), done = ir_label_new(ir);
 	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
 	ir_movi(ir, one, 1);
 	ir_emit(ir, ATOMIC_ADD(BPF_DW, 0, 0, 0), p, one);
 	ir_label(ir, done);
 }
 
+void emit_count_lost(struct cg *cg, bool control)
+{
+	emit_count(cg, MAP_LOST, control ? LOST_CONTROL : LOST_EVENTS);
+}
+
+void emit_count_full(struct cg *cg, int map_idx)
+{
+	emit_count(cg, MAP_FULL, map_idx);
+}
+
+static bool control_record(uint32_t kind)
+{
+	return kind == EV_EXIT || kind == EV_PRINT || kind == EV_CLEAR || kind == EV_ZERO;
+}
+
+/* An event record leaves the last EVENTS_CONTROL_ROOM bytes of the ring
+ * buffer to control records: with less room, it counts as lost. */
+static void emit_control_room_check(struct cg *cg, int size, int lost)
+{
+	struct ir *ir = cg->ir;
+	ir_map(ir, R1, MAP_EVENTS);
+	ir_movi(ir, R2, BPF_RB_AVAIL_DATA);
+	ir_call(ir, BPF_FUNC_ringbuf_query);
+	int used = ir_vreg(ir);
+	ir_mov(ir, used, R0);
+	ir_jump(ir, BPF_JGT, used, -1, (int32_t)(EVENTS_RINGBUF_SIZE - EVENTS_CONTROL_ROOM) - size, lost);
+}
+
 int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip)
 {
 	struct ir *ir = cg->ir;
-	int have = ir_label_new(ir);
+	bool control = control_record(kind);
+	int have = ir_label_new(ir), lost = ir_label_new(ir);
+	if (!control)
+		emit_control_room_check(cg, size, lost);
 	ir_map(ir, R1, MAP_EVENTS);
 	ir_movi(ir, R2, size);
 	ir_movi(ir, R3, 0);
@@ -146,7 +178,8 @@ int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int
 	int rec = ir_vreg(ir);
 	ir_mov(ir, rec, R0);
 	ir_jump(ir, BPF_JNE, rec, -1, 0, have);
-	emit_count_lost(cg);
+	ir_label(ir, lost);
+	emit_count_lost(cg, control);
 	ir_jump(ir, BPF_JA, 0, -1, 0, skip);
 	ir_label(ir, have);
 	ir_storei(ir, 4, rec, 0, (int32_t)kind);

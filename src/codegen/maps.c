@@ -1,6 +1,9 @@
 /* Maps in the language: declaration (key and value types, one kernel map
  * per script map) and the code for reading, assigning and aggregating. */
+#include <errno.h>
 #include <linux/bpf.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -100,7 +103,7 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 		}
 		struct map_res m = {
 			.name = name, .key = key, .multi_key = multi, .value = value, .loc = map->loc,
-			.key_size = key_size(key, value), .max_entries = MAP_DEFAULT_ENTRIES,
+			.key_size = key_size(key, value), .max_entries = MAP_DEFAULT_ENTRIES, /* BPFTRACE_MAP_KEYS_MAX: cli/env.c */
 		};
 		if (value->kind == T_AGG) {
 			bool array = counter_array(key, value);
@@ -235,6 +238,17 @@ static void emit_map_put(struct cg *cg, int map_idx, int key_off, int val_off, i
 	ir_alui(cg->ir, BPF_ADD, R3, val_off);
 	ir_movi(cg->ir, R4, flags);
 	ir_call(cg->ir, BPF_FUNC_map_update_elem);
+	/* a full map drops the new key: count it, for the warning at exit.
+	 * The common path falls through: the verifier explores it first, and
+	 * prunes the counting path where it joins (in a loop, explored the
+	 * other way round, each iteration's paths were explored separately) */
+	int err = ir_vreg(cg->ir), full = ir_label_new(cg->ir), done = ir_label_new(cg->ir);
+	ir_mov(cg->ir, err, R0);
+	ir_jump(cg->ir, BPF_JEQ, err, -1, -E2BIG, full);
+	ir_jump(cg->ir, BPF_JA, 0, -1, 0, done);
+	ir_label(cg->ir, full);
+	emit_count_full(cg, map_idx);
+	ir_label(cg->ir, done);
 }
 
 /* The bucket of a power-of-two histogram, as bpftrace numbers them:

@@ -14,11 +14,17 @@
 enum {
 	MAP_EVENTS,  /* ring buffer: printf and control records */
 	MAP_CONTROL, /* array[1] of struct control: shared by the programs and the runtime */
-	MAP_LOST,    /* per-CPU array[1]: u64 count of records the ring buffer had no room for */
+	MAP_LOST,    /* per-CPU array[LOST__COUNT]: u64 counts of records the ring buffer had no room for */
+	MAP_FULL,    /* per-CPU array[nmaps]: u64 count of updates of map i dropped as it was full */
 	MAP__INTERNAL,
 };
 
 #define EVENTS_RINGBUF_SIZE (1u << 20)
+/* The end of the ring buffer that only control records (exit, print,
+ * clear, zero) may fill: events cannot crowd them out. */
+#define EVENTS_CONTROL_ROOM (64u << 10)
+/* The entries of MAP_LOST. */
+enum { LOST_EVENTS, LOST_CONTROL, LOST__COUNT };
 #define MAP_DEFAULT_ENTRIES 4096
 
 /* The control map's one value. exit() raises the flag here, where it cannot

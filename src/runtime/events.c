@@ -5,13 +5,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "runtime/output.h"
-#include "runtime/output_file.h"
 #include "runtime/stacks.h"
 #include "util/fmtspec.h"
 
@@ -142,20 +146,80 @@ static void map_reset(int fd, const struct map_res *m, bool zero)
 	free(zeros);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static bool stop_requested(const struct events *ev)
+{
+	return ev->stop && *ev->stop;
+}
+
+/* How long a command still running when the trace is asked to stop may go
+ * on before it is killed. */
+#define SYSTEM_GRACE_MS 250
+
+/* Wait for the child: for ever while the trace runs (bpftrace runs system()
+ * synchronously), at most SYSTEM_GRACE_MS once it is asked to stop. */
+static int wait_command(const struct events *ev, pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
+	uint64_t kill_at = 0;
+	while (pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		if (poll(&p, 1, 50) > 0)
+			break;
+		if (stop_requested(ev) && !kill_at)
+			kill_at = now_ns() + SYSTEM_GRACE_MS * 1000000ull;
+		if (kill_at && now_ns() >= kill_at) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+/* system(3) ignores SIGINT while the command runs: a signal to end the trace
+ * would be lost. Run "sh -c" ourselves, our signals untouched. */
+static void run_command(struct events *ev, const char *cmd)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* -o: the command writes into the file too, as in bpftrace (ours is flushed) */
+		if (ev->out != stdout)
+			dup2(fileno(ev->out), STDOUT_FILENO);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "ERROR: system(\"%s\") failed\n", cmd);
+		return;
+	}
+	wait_command(ev, pid);
+}
+
 /* system(): run the command, its output in line with ours; cat(): copy the file. */
 static void run_formatted(struct events *ev, uint32_t kind, const struct fmt_res *f, const char *args)
 {
+	if (kind == EV_SYSTEM && stop_requested(ev)) {
+		ev->skipped_system++;
+		return;
+	}
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
 	events_printf(mem, f, args);
 	fclose(mem);
 	fflush(ev->out);
-	if (kind == EV_SYSTEM && ev->out != stdout) {
-		output_command(ev->out, text); /* -o: into the file, as bpftrace */
-	} else if (kind == EV_SYSTEM) {
-		if (system(text) < 0)
-			fprintf(stderr, "ERROR: system(\"%s\") failed\n", text);
+	if (kind == EV_SYSTEM) {
+		run_command(ev, text);
 	} else {
 		FILE *in = fopen(text, "r");
 		if (in) {
@@ -188,14 +252,14 @@ static void print_join(FILE *out, const char *sep, const char *strings)
 	fputc('\n', out);
 }
 
-int events_handle(void *ctx, void *data, size_t size)
+/* One record. */
+static void handle(struct events *ev, void *data, size_t size)
 {
-	struct events *ev = ctx;
 	const struct event_hdr *hdr = data;
 	/* bpftrace drops what the probes produced after exit() (they fire until
 	 * they are detached); run() lets END's output through */
 	if (size < sizeof(*hdr) || ev->exiting)
-		return 0;
+		return;
 	switch (hdr->kind) {
 	case EV_PRINTF:
 		if (hdr->id < (uint32_t)ev->res->nfmts)
@@ -231,5 +295,16 @@ int events_handle(void *ctx, void *data, size_t size)
 		}
 		break;
 	}
+}
+
+int events_handle(void *ctx, void *data, size_t size)
+{
+	struct events *ev = ctx;
+	if (ev->bounded && !ev->batch_end_ns)
+		ev->batch_end_ns = now_ns() + EVENTS_BATCH_MS * 1000000ull;
+	handle(ev, data, size);
+	/* give the loop back its turn: under a storm the ring never empties */
+	if (ev->bounded && (stop_requested(ev) || ev->exiting || now_ns() >= ev->batch_end_ns))
+		return EVENTS_BREAK;
 	return 0;
 }

@@ -2,8 +2,11 @@
 #ifndef SCRY_EVENTS_H
 #define SCRY_EVENTS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "codegen/resources.h"
@@ -13,7 +16,21 @@ struct events {
 	const int *map_fds; /* the kernel maps of res->maps */
 	FILE *out;
 	bool exiting; /* an exit record arrived: drop the records after it */
+	/* A signal to end the trace (*stop nonzero) drops the system() records
+	 * still queued. With bounded set, the work of one ring_buffer__poll or
+	 * consume is bounded: when *stop becomes nonzero, an exit record arrives
+	 * or EVENTS_BATCH_MS have passed since the first record of the call, the
+	 * handler returns EVENTS_BREAK after the record, which ends the call. The
+	 * caller zeroes batch_end_ns before each call. */
+	const volatile sig_atomic_t *stop; /* NULL: none */
+	bool bounded;
+	uint64_t batch_end_ns;             /* CLOCK_MONOTONIC; 0: not started */
+	uint64_t skipped_system; /* system() commands dropped on a signal */
 };
+
+/* What events_handle returns to end a poll early (libbpf passes it on). */
+#define EVENTS_BREAK (-EAGAIN)
+#define EVENTS_BATCH_MS 50
 
 /* ring_buffer_sample_fn: ctx is a struct events. */
 int events_handle(void *ctx, void *data, size_t size);

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +39,7 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 struct session {
@@ -51,7 +54,29 @@ struct session {
 	struct attach_env env;  /* opts->env, with -c's child as the pid */
 	struct target *target;  /* -c or -p; NULL: none */
 	int epfd;               /* the ring buffer and the target's pidfd; -1: none */
+	uint64_t lost_said;     /* ring-buffer records reported lost so far */
+	time_t lost_checked;    /* when the count was last read */
 };
+
+static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
+{
+	return caps[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* Loading BPF programs takes CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN):
+ * say so before anything is loaded, not in the kernel's EPERM. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	if (syscall(SYS_capget, &hdr, caps))
+		return 0; /* let the kernel decide */
+	if (has_cap(caps, CAP_SYS_ADMIN) || (has_cap(caps, CAP_BPF) && has_cap(caps, CAP_PERFMON)))
+		return 0;
+	diag_fatal("scry needs root to load BPF programs (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)%s",
+		   geteuid() ? "" : ": this process lacks them");
+	return -1;
+}
 
 /* Whether the kernel can attach every probe, said before anything loads:
  * each reason once, where the script first needs what is missing. */
@@ -227,6 +252,7 @@ static int watch_target(struct session *s)
 /* Handle what the ring buffer holds, waiting up to POLL_MS for something. */
 static int poll_events(struct session *s)
 {
+	s->ev.batch_end_ns = 0;
 	if (s->epfd < 0)
 		return ring_buffer__poll(s->rb, POLL_MS);
 	struct epoll_event ev[2];
@@ -235,36 +261,85 @@ static int poll_events(struct session *s)
 	return ring_buffer__consume(s->rb);
 }
 
-static uint64_t lost_events(struct session *s)
+/* The script's maps (not scry's own), in the order of their names as
+ * bpftrace prints them; returns how many. order holds res->nmaps. */
+static int script_maps_by_name(const struct resources *res, int *order)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), total = 0;
-	uint32_t key = 0;
-	if (vals && !bpf_map_lookup_elem(s->map_fds[MAP_LOST], &key, vals))
-		for (int i = 0; i < ncpus; i++)
-			total += vals[i];
-	free(vals);
-	return total;
-}
-
-static void print_maps(struct session *s)
-{
-	const struct resources *res = &s->c->res;
 	int n = 0;
-	int *order = malloc((res->nmaps + 1) * sizeof(*order));
 	for (int i = MAP__INTERNAL; i < res->nmaps; i++)
-		if (res->maps[i].name[0] == '@') /* the script's, not scry's own */
+		if (res->maps[i].name[0] == '@')
 			order[n++] = i;
-	/* bpftrace prints maps in the order of their names */
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && strcmp(res->maps[order[j - 1]].name, res->maps[order[j]].name) > 0; j--) {
 			int t = order[j];
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
+	return n;
+}
+
+static void print_maps(struct session *s)
+{
+	const struct resources *res = &s->c->res;
+	int *order = malloc((res->nmaps + 1) * sizeof(*order));
+	int n = script_maps_by_name(res, order);
 	for (int i = 0; i < n; i++)
 		output_map(s->ev.out, &res->maps[order[i]], s->map_fds[order[i]], 0, 1);
 	free(order);
+}
+
+/* The sum over CPUs of entry key of a per-CPU counter array. */
+static uint64_t percpu_sum(int fd, uint32_t key)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *vals = calloc(ncpus, sizeof(*vals)), total = 0;
+	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
+		for (int i = 0; i < ncpus; i++)
+			total += vals[i];
+	free(vals);
+	return total;
+}
+
+/* Records lost since the last report, said as bpftrace says it, on stdout
+ * in line with the events. */
+static void report_lost(struct session *s)
+{
+	uint64_t lost = percpu_sum(s->map_fds[MAP_LOST], LOST_EVENTS);
+	if (lost > s->lost_said)
+		fprintf(s->ev.out, "Lost %llu events\n", (unsigned long long)(lost - s->lost_said));
+	s->lost_said = lost;
+}
+
+/* While events flow: at most once a second. */
+static void report_lost_now_and_then(struct session *s)
+{
+	time_t now = time(NULL);
+	if (now != s->lost_checked) {
+		s->lost_checked = now;
+		report_lost(s);
+	}
+}
+
+/* What the kernel side could not store or do, said on stderr. */
+static void report_losses(struct session *s)
+{
+	const struct resources *res = &s->c->res;
+	uint64_t control = percpu_sum(s->map_fds[MAP_LOST], LOST_CONTROL);
+	if (control)
+		fprintf(stderr, "WARNING: %llu exit(), print(), clear() or zero() records were lost: the ring buffer was full\n",
+			(unsigned long long)control);
+	int *order = malloc((res->nmaps + 1) * sizeof(*order));
+	int n = script_maps_by_name(res, order);
+	for (int i = 0; i < n; i++) {
+		uint64_t dropped = percpu_sum(s->map_fds[MAP_FULL], (uint32_t)order[i]);
+		if (dropped)
+			fprintf(stderr, "WARNING: map %s is full: %llu updates were dropped (raise BPFTRACE_MAP_KEYS_MAX)\n",
+				res->maps[order[i]].name, (unsigned long long)dropped);
+	}
+	free(order);
+	if (s->ev.skipped_system)
+		fprintf(stderr, "WARNING: %llu system() commands were not run: the trace was ending\n",
+			(unsigned long long)s->ev.skipped_system);
 }
 
 static void session_close(struct session *s)
@@ -286,14 +361,19 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		.map_fds = malloc(c->res.nmaps * sizeof(int)),
 		.prog_fds = malloc((c->nprogs + 1) * sizeof(int)),
 	};
-	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = opts->out ? opts->out : stdout };
+	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = opts->out ? opts->out : stdout,
+			       .stop = &stop_signal, .bounded = true };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
+	for (int i = 0; i < c->res.nmaps; i++) /* closed on every way out */
+		s.map_fds[i] = -1;
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 	catch_signals();
 
 	int rc = 1;
+	if (check_privileges())
+		goto out;
 	if (!opts->dry_run && check_available(c))
 		goto out;
 	if (load_all(&s))
@@ -336,10 +416,11 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	enum stop_reason why;
 	while ((why = stop_reason(&s)) == RUNNING) {
 		int err = poll_events(&s);
-		if (err < 0 && err != -EINTR) {
+		if (err < 0 && err != -EINTR && err != EVENTS_BREAK) {
 			diag_fatal("failed to read events: %s", strerror(-err));
 			break;
 		}
+		report_lost_now_and_then(&s);
 		fflush(s.ev.out);
 	}
 	/* bpftrace 0.17 ends a child still running with SIGTERM on exit(); on
@@ -347,17 +428,20 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	if (s.target && why != STOP_SIGNAL)
 		target_signal(s.target, SIGTERM);
 	detach_all(&s);
+	/* what the probes left, bounded now that they are detached (after a
+	 * signal, without running the commands of system()) */
+	s.ev.bounded = false;
 	ring_buffer__consume(s.rb);
+	report_lost(&s);
 	s.ev.exiting = false;
+	s.ev.stop = NULL;
 	run_once(&s, PROV_END);
 	ring_buffer__consume(s.rb);
 
 	fprintf(s.ev.out, "\n\n");
 	print_maps(&s);
 	fflush(s.ev.out);
-	uint64_t lost = lost_events(&s);
-	if (lost)
-		fprintf(stderr, "WARNING: %llu events were lost: the ring buffer was full\n", (unsigned long long)lost);
+	report_losses(&s);
 	rc = 0;
 out:
 	session_close(&s);
