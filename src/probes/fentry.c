@@ -436,38 +436,15 @@ static void fentry_describe(const char *name, FILE *out)
 
 static const char *const per_target[] = { "func", NULL };
 
-const struct probe_type probe_fentry = {
-	.kind = PROV_FENTRY, .name = "fentry", .aliases = { "kfunc", "f" },
-	.shape = SHAPE_MODFUNC, .min_parts = 1, .max_parts = 2, .wildcards = true,
-	.prog_type = BPF_PROG_TYPE_TRACING,
-	.attach_type = fentry_attach_type,
-	.prog_per_target = true,
-	.attach_btf = fentry_attach_btf,
-	.per_target = per_target,
-	.expand = fentry_expand,
-	.list = fentry_list,
-	.describe = fentry_describe,
-	.unavailable = fentry_unavailable,
-	.args_type = fentry_args_type,
-	.func_name = fentry_func_name,
-	.attach = fentry_attach,
-};
+/* fentry and fexit differ in their names and in fexit's return value. */
+#define FENTRY_TYPE(k, n, a1, a2, ...)                                                                     \
+	{ .kind = k, .name = n, .aliases = { a1, a2 }, .shape = SHAPE_MODFUNC, .min_parts = 1, .max_parts = 2, \
+	  .wildcards = true, .prog_type = BPF_PROG_TYPE_TRACING, .attach_type = fentry_attach_type,           \
+	  .prog_per_target = true, .attach_btf = fentry_attach_btf, .per_target = per_target,                 \
+	  .expand = fentry_expand, .list = fentry_list, .describe = fentry_describe,                          \
+	  .unavailable = fentry_unavailable, .args_type = fentry_args_type, .func_name = fentry_func_name,    \
+	  .attach = fentry_attach, __VA_ARGS__ }
 
-const struct probe_type probe_fexit = {
-	.kind = PROV_FEXIT, .name = "fexit", .aliases = { "kretfunc", "fr" },
-	.shape = SHAPE_MODFUNC, .min_parts = 1, .max_parts = 2, .wildcards = true,
-	.prog_type = BPF_PROG_TYPE_TRACING,
-	.attach_type = fentry_attach_type,
-	.prog_per_target = true,
-	.attach_btf = fentry_attach_btf,
-	.per_target = per_target,
-	.expand = fentry_expand,
-	.list = fentry_list,
-	.describe = fentry_describe,
-	.unavailable = fentry_unavailable,
-	.args_type = fentry_args_type,
-	.retval_type = fentry_retval_type,
-	.emit_retval = fentry_emit_retval,
-	.func_name = fentry_func_name,
-	.attach = fentry_attach,
-};
+const struct probe_type probe_fentry = FENTRY_TYPE(PROV_FENTRY, "fentry", "kfunc", "f");
+const struct probe_type probe_fexit = FENTRY_TYPE(PROV_FEXIT, "fexit", "kretfunc", "fr", .retval_type = fentry_retval_type,
+						  .emit_retval = fentry_emit_retval);

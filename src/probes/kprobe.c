@@ -387,31 +387,16 @@ static bool kprobe_func_name(const struct probe_site *site, char *buf, size_t le
 
 static const char *const per_target[] = { "func", NULL };
 
-const struct probe_type probe_kprobe = {
-	.kind = PROV_KPROBE, .name = "kprobe", .aliases = { "k" },
-	.shape = SHAPE_FUNC, .min_parts = 1, .max_parts = 2, .wildcards = true,
-	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.attach_type = kprobe_attach_type,
-	.per_target = per_target,
-	.expand = kprobe_expand,
-	.list = kprobe_list,
-	.unavailable = kprobe_unavailable,
-	.nargs = REGS_NARGS,
-	.emit_arg = regs_emit_arg,
-	.func_name = kprobe_func_name,
-	.attach_all = kprobe_attach_all,
-};
+/* kprobe and kretprobe differ in their names, listing, and what they read:
+ * arguments or the return value. */
+#define KPROBE_TYPE(k, n, alias, list_fn, ...)                                                          \
+	{ .kind = k, .name = n, .aliases = { alias }, .shape = SHAPE_FUNC, .min_parts = 1, .max_parts = 2, \
+	  .wildcards = true, .prog_type = BPF_PROG_TYPE_KPROBE, .attach_type = kprobe_attach_type,       \
+	  .per_target = per_target, .expand = kprobe_expand, .list = list_fn,                            \
+	  .unavailable = kprobe_unavailable, .func_name = kprobe_func_name,                              \
+	  .attach_all = kprobe_attach_all, __VA_ARGS__ }
 
-const struct probe_type probe_kretprobe = {
-	.kind = PROV_KRETPROBE, .name = "kretprobe", .aliases = { "kr" },
-	.shape = SHAPE_FUNC, .min_parts = 1, .max_parts = 2, .wildcards = true,
-	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.attach_type = kprobe_attach_type,
-	.per_target = per_target,
-	.expand = kprobe_expand,
-	.list = kretprobe_list,
-	.unavailable = kprobe_unavailable,
-	.emit_retval = regs_emit_retval,
-	.func_name = kprobe_func_name,
-	.attach_all = kprobe_attach_all,
-};
+const struct probe_type probe_kprobe =
+	KPROBE_TYPE(PROV_KPROBE, "kprobe", "k", kprobe_list, .nargs = REGS_NARGS, .emit_arg = regs_emit_arg);
+const struct probe_type probe_kretprobe =
+	KPROBE_TYPE(PROV_KRETPROBE, "kretprobe", "kr", kretprobe_list, .emit_retval = regs_emit_retval);

@@ -396,33 +396,16 @@ static bool user_memory(const struct attach_spec *spec)
 
 static const char *const per_target[] = { "func", "uaddr", NULL };
 
-const struct probe_type probe_uprobe = {
-	.kind = PROV_UPROBE, .name = "uprobe", .aliases = { "u" },
-	.shape = SHAPE_UPROBE, .min_parts = 2, .max_parts = 2, .wildcards = true,
-	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.attach_type = uprobe_attach_type,
-	.per_target = per_target,
-	.expand = uprobe_expand,
-	.list = uprobe_list,
-	.nargs = REGS_NARGS,
-	.emit_arg = regs_emit_arg,
-	.func_name = uprobe_func_name,
-	.user_memory = user_memory,
-	.binary = uprobe_binary,
-	.attach_all = uprobe_attach_all,
-};
+/* uprobe and uretprobe differ in their names, listing, and what they read:
+ * arguments or the return value. */
+#define UPROBE_TYPE(k, n, alias, list_fn, ...)                                                            \
+	{ .kind = k, .name = n, .aliases = { alias }, .shape = SHAPE_UPROBE, .min_parts = 2, .max_parts = 2, \
+	  .wildcards = true, .prog_type = BPF_PROG_TYPE_KPROBE, .attach_type = uprobe_attach_type,         \
+	  .per_target = per_target, .expand = uprobe_expand, .list = list_fn,                              \
+	  .func_name = uprobe_func_name, .user_memory = user_memory, .binary = uprobe_binary,              \
+	  .attach_all = uprobe_attach_all, __VA_ARGS__ }
 
-const struct probe_type probe_uretprobe = {
-	.kind = PROV_URETPROBE, .name = "uretprobe", .aliases = { "ur" },
-	.shape = SHAPE_UPROBE, .min_parts = 2, .max_parts = 2, .wildcards = true,
-	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.attach_type = uprobe_attach_type,
-	.per_target = per_target,
-	.expand = uprobe_expand,
-	.list = uretprobe_list,
-	.emit_retval = regs_emit_retval,
-	.func_name = uprobe_func_name,
-	.user_memory = user_memory,
-	.binary = uprobe_binary,
-	.attach_all = uprobe_attach_all,
-};
+const struct probe_type probe_uprobe =
+	UPROBE_TYPE(PROV_UPROBE, "uprobe", "u", uprobe_list, .nargs = REGS_NARGS, .emit_arg = regs_emit_arg);
+const struct probe_type probe_uretprobe =
+	UPROBE_TYPE(PROV_URETPROBE, "uretprobe", "ur", uretprobe_list, .emit_retval = regs_emit_retval);
