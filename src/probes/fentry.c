@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "codegen/btf_types.h"
-#include "codegen/insn.h"
 #include "probes/probe.h"
 #include "util/diag.h"
 #include "util/tracefs.h"
@@ -112,12 +111,9 @@ static const char *fentry_unavailable(void)
 	struct kernel_func kf;
 	if (!btf_kernel_func(NULL, "bpf_fentry_test1", &kf) && !btf_kernel_func(NULL, "vfs_read", &kf))
 		return reason = why("%s", "it has no BTF (/sys/kernel/btf/vmlinux)");
-	struct bpf_insn insns[] = { MOV64_IMM(R0, 0), EXIT_INSN() };
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
-		    .attach_btf_id = (__u32)kf.btf_id);
-	int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "scry_feature", "GPL", insns, 2, &opts);
+	int prog = feature_prog_load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, (unsigned)kf.btf_id);
 	if (prog < 0)
-		return reason = why("it refuses to load BPF tracing programs (%s)", strerror(errno));
+		return reason = why("it refuses to load BPF tracing programs (%s)", strerror(-prog));
 	int link = bpf_raw_tracepoint_open(NULL, prog);
 	if (link < 0) {
 		int err = errno;

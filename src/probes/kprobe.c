@@ -18,13 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codegen/insn.h"
 #include "probes/probe.h"
 #include "probes/regs.h"
 #include "util/diag.h"
 #include "util/tracefs.h"
 
-#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
 
 /* bpftrace 0.17 refuses these kretprobes: they "might lock up your system". */
 static const char *const banned_kretprobes[] = {
@@ -217,23 +215,11 @@ static void ktarget_split(const char *target, struct ktarget *t)
 
 /* ---- attaching ---- */
 
-/* The kprobe PMU's type: its presence is what says the kernel has kprobes
- * (bpftrace --info only checks the BPF program type, which loads anyway). */
-static int kprobe_pmu_type(void)
-{
-	FILE *f = fopen(KPROBE_PMU "/type", "re");
-	int type = -1;
-	if (f) {
-		if (fscanf(f, "%d", &type) != 1)
-			type = -1;
-		fclose(f);
-	}
-	return type;
-}
-
+/* The kprobe PMU says the kernel has kprobes (bpftrace --info only checks
+ * the BPF program type, which loads anyway). */
 static const char *kprobe_unavailable(void)
 {
-	if (access(KPROBE_PMU, F_OK) == 0)
+	if (perf_pmu_type("kprobe") >= 0)
 		return NULL;
 	return "kprobes are not available on this kernel (CONFIG_KPROBES is off)";
 }
@@ -250,7 +236,7 @@ static int kprobe_multi_link(int prog_fd, const char **syms, int cnt, bool ret)
 /* Whether the kernel has kprobe_multi links (CONFIG_FPROBE): where it has
  * not, creating one fails with EOPNOTSUPP whatever the symbol; where it has,
  * a symbol that does not exist fails otherwise. Nothing is attached. */
-static bool have_kprobe_multi(void)
+bool kprobe_multi_available(void)
 {
 	static int known = -1;
 	if (known >= 0)
@@ -258,9 +244,7 @@ static bool have_kprobe_multi(void)
 	known = 0;
 	if (kprobe_unavailable())
 		return false;
-	struct bpf_insn insns[] = { MOV64_IMM(R0, 0), EXIT_INSN() };
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
-	int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "scry_feature", "GPL", insns, 2, &opts);
+	int prog = feature_prog_load(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, 0);
 	if (prog >= 0) {
 		const char *sym = "scry_no_such_function";
 		int link = kprobe_multi_link(prog, &sym, 1, false);
@@ -276,7 +260,7 @@ static bool have_kprobe_multi(void)
  * functions without module or offset. */
 static bool uses_multi(const struct attach_spec *spec)
 {
-	return spec->has_wildcard && !spec->target && !spec->offset && have_kprobe_multi();
+	return spec->has_wildcard && !spec->target && !spec->offset && kprobe_multi_available();
 }
 
 static enum bpf_attach_type kprobe_attach_type(const struct attach_spec *spec)
@@ -289,7 +273,7 @@ static enum bpf_attach_type kprobe_attach_type(const struct attach_spec *spec)
  * module's), config2 is the offset into it. */
 static int perf_kprobe(int prog_fd, const char *target, bool ret, struct attachment *out)
 {
-	int type = kprobe_pmu_type();
+	int type = perf_pmu_type("kprobe");
 	if (type < 0)
 		return -ENOTSUP;
 	struct ktarget t;

@@ -248,3 +248,17 @@ const struct probe_type probe_software =
 	PERF_PROBE(PROV_SOFTWARE, "software", "s", SHAPE_EVENT, 1, 2, .list = software_list);
 const struct probe_type probe_hardware = PERF_PROBE(PROV_HARDWARE, "hardware", "h", SHAPE_EVENT, 1, 2,
 						    .list = hardware_list, .unavailable = hardware_unavailable);
+
+int perf_pmu_type(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", name);
+	FILE *f = fopen(path, "re");
+	int type = -1;
+	if (f) {
+		if (fscanf(f, "%d", &type) != 1)
+			type = -1;
+		fclose(f);
+	}
+	return type;
+}

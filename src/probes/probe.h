@@ -169,6 +169,18 @@ int perf_attr_for(const struct attach_spec *spec, struct perf_event_attr *attr);
  * errno, leaving what was opened in out for the caller to close. */
 int perf_event_attach(struct perf_event_attr *attr, int cpu, pid_t pid, int prog_fd, struct attachment *out);
 
+/* ---- kernel features, asked by the probe types and by --info ---- */
+
+/* A program that returns 0, of this type, expected attach type and attach
+ * BTF id (0: none), loaded to learn what the kernel takes: its fd, or -errno. */
+int feature_prog_load(enum bpf_prog_type type, enum bpf_attach_type attach, unsigned btf_id);
+/* The perf PMU type of /sys/bus/event_source/devices/NAME ("kprobe",
+ * "uprobe"), or -1 when the kernel has no such PMU. */
+int perf_pmu_type(const char *name);
+/* Links that attach many functions in one call (cached). */
+bool uprobe_multi_available(void);
+bool kprobe_multi_available(void);
+
 /* "PREFIX:ITEM" for every item whose full name matches pattern (NULL: all),
  * appended to names. */
 void names_add_matching(struct strlist *names, const char *pattern, const char *prefix,

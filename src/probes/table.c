@@ -4,6 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <errno.h>
+
+#include "codegen/insn.h"
 #include "parser/ast.h"
 #include "probes/probe.h"
 
@@ -135,4 +139,12 @@ int probe_list(const char *pattern, const struct attach_env *env, FILE *out)
 int probe_list_verbose(const char *pattern, const struct attach_env *env, FILE *out)
 {
 	return list(pattern, env, true, out);
+}
+
+int feature_prog_load(enum bpf_prog_type type, enum bpf_attach_type attach, unsigned btf_id)
+{
+	struct bpf_insn insns[] = { MOV64_IMM(R0, 0), EXIT_INSN() };
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach, .attach_btf_id = btf_id);
+	int fd = bpf_prog_load(type, "scry_feature", "GPL", insns, 2, &opts);
+	return fd < 0 ? -errno : fd;
 }

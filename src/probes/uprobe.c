@@ -17,7 +17,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "codegen/insn.h"
 #include "probes/probe.h"
 #include "probes/regs.h"
 #include "probes/uprobe.h"
@@ -176,14 +175,12 @@ int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets, 
 
 /* libbpf's test: a uprobe_multi link on "/" fails with EBADF where the
  * kernel has them, with EINVAL where it does not. */
-static bool have_uprobe_multi(void)
+bool uprobe_multi_available(void)
 {
 	static int known = -1;
 	if (known >= 0)
 		return known;
-	struct bpf_insn insns[] = { MOV64_IMM(R0, 0), EXIT_INSN() };
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = SCRY_BPF_TRACE_UPROBE_MULTI);
-	int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "scry_feature", "GPL", insns, 2, &opts);
+	int prog = feature_prog_load(BPF_PROG_TYPE_KPROBE, SCRY_BPF_TRACE_UPROBE_MULTI, 0);
 	known = 0;
 	if (prog >= 0) {
 		uint64_t offset = 0;
@@ -202,25 +199,12 @@ static bool have_uprobe_multi(void)
  * 315-325 ns through the multi link). */
 bool uprobe_use_multi(const struct attach_spec *spec)
 {
-	return spec->has_wildcard && have_uprobe_multi();
+	return spec->has_wildcard && uprobe_multi_available();
 }
 
 enum bpf_attach_type uprobe_attach_type(const struct attach_spec *spec)
 {
 	return uprobe_use_multi(spec) ? SCRY_BPF_TRACE_UPROBE_MULTI : 0;
-}
-
-/* The perf PMU of uprobes: its type number, from sysfs. */
-static int uprobe_pmu_type(void)
-{
-	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "re");
-	int type = -1;
-	if (f) {
-		if (fscanf(f, "%d", &type) != 1)
-			type = -1;
-		fclose(f);
-	}
-	return type;
 }
 
 /* config bit 0 of the uprobe PMU asks for a return probe, and bits 32-63
@@ -229,7 +213,7 @@ static int uprobe_pmu_type(void)
 int uprobe_perf_attach(int prog_fd, const char *path, uint64_t offset, uint64_t ref_ctr_offset, bool ret,
 		       pid_t pid, struct attachment *out)
 {
-	int type = uprobe_pmu_type();
+	int type = perf_pmu_type("uprobe");
 	if (type < 0)
 		return -ENOTSUP;
 	struct perf_event_attr attr = {
