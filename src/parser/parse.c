@@ -16,6 +16,7 @@ static void parse_attach_points(struct node *prog)
 			if (!spec)
 				abort();
 			if (attach_parse(a, spec) == 0) {
+				spec->one_of_many = p->probe.attach->next != NULL;
 				a->attach.spec = spec;
 			} else {
 				free(spec);

@@ -54,6 +54,8 @@ struct attach_spec {
 	bool is_address; /* uprobe: func was an address, held in offset */
 	uint64_t freq;   /* interval/profile rate, software/hardware sample period (0: default) */
 	bool has_wildcard; /* '*' or '?' or '[' in target or func */
+	bool one_of_many;  /* its probe has other attach points (bpftrace then skips a
+			    * kernel function it cannot attach, with a warning) */
 	struct loc loc;
 };
 

@@ -5,7 +5,7 @@
  * without wildcards needs nothing from the kernel to expand (the kernel
  * checks it when attaching); wildcards are matched against tracefs'
  * available_filter_functions, leaving out what cannot be probed, as bpftrace
- * 0.17 does: ".part.N" clones, and here also the kernel's kprobe blacklist
+ * 0.17 does (kallsyms' functions where that list cannot be read): ".part.N" clones, and here also the kernel's kprobe blacklist
  * and the kretprobes bpftrace bans. Attaching uses one kprobe_multi link for
  * a wildcard's functions where the kernel has them (CONFIG_FPROBE), a
  * perf-event kprobe per function otherwise: both vanish with their file
@@ -71,7 +71,30 @@ static void kfuncs_add(char *line)
 	funcs.items[funcs.len++] = (struct kfunc){ .name = name, .module = mod && *mod ? mod : NULL };
 }
 
-/* available_filter_functions, read once; its text stays for the names. */
+/* The text functions of /proc/kallsyms ("ADDR t NAME\t[MODULE]"), for a
+ * kernel whose available_filter_functions cannot be read (a kernel without
+ * kprobes or ftrace may refuse it): --dry-run still expands wildcards. */
+static char *kallsyms_functions(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return NULL;
+	char *text = NULL, line[512];
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	while (out && fgets(line, sizeof(line), f)) {
+		char type, name[256], module[256] = "";
+		if (sscanf(line, "%*x %c %255s [%255[^]]]", &type, name, module) >= 2 && (type == 't' || type == 'T'))
+			fprintf(out, "%s%s%s%s\n", name, *module ? " [" : "", module, *module ? "]" : "");
+	}
+	fclose(f);
+	if (out)
+		fclose(out);
+	return text;
+}
+
+/* available_filter_functions (else kallsyms' functions), read once; its
+ * text stays for the names. */
 static const struct kfuncs *kfuncs_get(void)
 {
 	if (funcs.read)
@@ -80,7 +103,9 @@ static const struct kfuncs *kfuncs_get(void)
 	char *text = tracefs_read("available_filter_functions");
 	if (!text) {
 		funcs.err = -errno;
-		return &funcs;
+		if (!(text = kallsyms_functions()))
+			return &funcs;
+		funcs.err = 0;
 	}
 	for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		kfuncs_add(line);
@@ -161,12 +186,9 @@ static int expand_wildcard(const struct attach_spec *spec, struct strlist *targe
 		/* a module's function is named with its module when the spec named one */
 		add_target(targets, spec->target ? f->module : NULL, f->name, spec->offset);
 	}
+	/* no match adds no probe, as in bpftrace: dcsnoop.bt names
+	 * lookup_fast.constprop.* for the kernels that have such a clone */
 	strlist_sort_unique(targets);
-	if (!targets->len) {
-		diag_error(&spec->loc, "No probes to attach: no kernel function matches %s%s%s", spec->target ? spec->target : "",
-			   spec->target ? ":" : "", spec->func);
-		return -1;
-	}
 	return 0;
 }
 
@@ -291,8 +313,10 @@ static int perf_kprobe(int prog_fd, const char *target, bool ret, struct attachm
 	return perf_event_attach(&attr, 0, -1, prog_fd, out);
 }
 
-/* A wildcard's functions the kernel refuses are skipped with a warning, as
- * bpftrace does; a function named alone must attach. */
+/* A function the kernel refuses is skipped with a warning, as bpftrace
+ * does, when a wildcard or one of several attach points names it (biolatency
+ * names both blk_account_io_start and __blk_account_io_start: kernels have
+ * one); a function named alone must attach. */
 static int kprobe_attach_all(const struct attach_spec *spec, const struct strlist *targets, int prog_fd,
 			     const struct attach_env *env, struct attachment *out)
 {
@@ -315,7 +339,7 @@ static int kprobe_attach_all(const struct attach_spec *spec, const struct strlis
 			continue;
 		}
 		attachment_close(&one);
-		if (!spec->has_wildcard) {
+		if (!spec->has_wildcard && !spec->one_of_many) {
 			if (err == -EILSEQ)
 				diag_fatal("%s", "Possible attachment attempt in the middle of an instruction, try a different offset.");
 			attachment_close(out);

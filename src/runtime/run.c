@@ -389,6 +389,11 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		goto out;
 	}
 	int n = count_probes(c);
+	if (!n) { /* every attach point was a wildcard that matched nothing */
+		if (!opts->quiet)
+			fprintf(s.ev.out, "No probes to attach\n");
+		goto out;
+	}
 	if (!opts->quiet)
 		fprintf(s.ev.out, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
 	fflush(s.ev.out);
