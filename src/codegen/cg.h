@@ -70,8 +70,8 @@ static inline const struct type *ty_set(struct cg *cg, const struct node *n, con
 void structs_define(const struct node *prog);
 /* An enumerator of the script's headers, else of the kernel's BTF. */
 bool structs_enum_value(const char *name, int64_t *value);
-/* The script includes headers but the kernel's were not found: where
- * scry looked (else NULL). */
+/* The script includes headers but the kernel's were not found: which
+ * headers were read and where the kernel's were looked for (else NULL). */
 const char *structs_no_kernel_headers(void);
 void structs_free(void);
 /* The type a C type name denotes, or NULL when it is unknown. */

@@ -443,11 +443,9 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 	case N_IDENT: {
 		int64_t value;
 		if (!structs_enum_value(n->ident.name, &value)) {
-			const char *kdir = structs_no_kernel_headers();
-			if (kdir)
-				sema_error(cg, &n->loc,
-					   "Unknown identifier: '%s' (no header defines it: the kernel's headers are not in %s)",
-					   n->ident.name, kdir);
+			const char *note = structs_no_kernel_headers();
+			if (note)
+				sema_error(cg, &n->loc, "Unknown identifier: '%s' (%s)", n->ident.name, note);
 			else
 				sema_error(cg, &n->loc, "Unknown identifier: '%s'", n->ident.name);
 			break;

@@ -96,7 +96,8 @@ struct node {
 			struct node *probes;  /* N_PROBE list */
 			/* what the script's #includes declare: N_STRUCT_DEF, N_TYPEDEF, N_ENUM_DEF */
 			struct node *cdecls;
-			/* no kernel headers were found: where scry looked (NULL: found, or no #include) */
+			/* #include without the kernel's headers: the headers read and where
+			 * the kernel's were looked for, for errors (else NULL) */
 			char *no_kernel_headers;
 		} prog;
 		struct {

@@ -46,8 +46,15 @@ static void read_headers(struct node *prog, const struct pp_out *pp, const struc
 		struct loc loc = pp_line_span(src, pp->headers[i].line ? pp->headers[i].line : 1);
 		prog->prog.cdecls = node_list_append(prog->prog.cdecls, cdecl_read(pp->headers[i].text, &loc));
 	}
-	if (pp->nheaders && pp->no_kernel_headers)
-		prog->prog.no_kernel_headers = strdup(pp->no_kernel_headers);
+	if (!pp->nheaders || !pp->no_kernel_headers)
+		return;
+	/* what an unknown identifier's error says: where scry looked */
+	char note[1024];
+	int len = snprintf(note, sizeof(note), "not defined by");
+	for (int i = 0; i < pp->nheaders && len < (int)sizeof(note) - 300; i++)
+		len += snprintf(note + len, sizeof(note) - len, "%s %s", i ? "," : "", pp->headers[i].path);
+	snprintf(note + len, sizeof(note) - len, "; no kernel headers in %s", pp->no_kernel_headers);
+	prog->prog.no_kernel_headers = strdup(note);
 }
 
 struct node *parse_script(const struct source *src, const struct pp_opts *opts)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CHAIN 64
+#define MAX_CHAIN 16
 
 struct place {
 	const char *file; /* not NUL-terminated: flen bytes */
@@ -73,35 +73,43 @@ void pp_report(const char *msg, const char *kind, const struct source *src)
 		return;
 	}
 	struct place at = place_of(line, k);
+	if (at.file[0] == '<') { /* "<command line>": an --include FILE */
+		char buf[1100];
+		snprintf(buf, sizeof(buf), "--include: %s", strchr(k + 2, ':') + 2);
+		emit(kind, NULL, buf);
+		return;
+	}
 	/* libtcc names the failing #include line as the last includer too */
 	if (n && chain[n - 1].line == at.line && chain[n - 1].flen == at.flen &&
 	    !strncmp(chain[n - 1].file, at.file, at.flen))
 		n--;
-	const char *text = strchr(k + 2, ':') + 2;
+	/* libtcc quotes a newline token as it is: one line per message */
+	char text[1024];
+	snprintf(text, sizeof(text), "%s", strchr(k + 2, ':') + 2);
+	for (char *c; (c = strchr(text, '\n'));)
+		*c = ' ';
 	struct place root = n ? chain[0] : at;
 	bool in_script = (int)strlen(src->name) == root.flen && !strncmp(root.file, src->name, root.flen);
 
+	/* a cycle: stop the chain where a file comes round again */
+	bool cycle = false;
+	for (int j = 1; j < n && !cycle; j++)
+		for (int i = 0; i < j && !cycle; i++)
+			if (chain[i].flen == chain[j].flen && !strncmp(chain[i].file, chain[j].file, chain[j].flen)) {
+				at = chain[j];
+				n = j;
+				cycle = true;
+			}
 	char buf[4096];
-	int len = 0;
-	if (n)
-		len = snprintf(buf, sizeof(buf), "%.*s:%d: %s; included", at.flen, at.file, at.line, text);
-	else
-		len = snprintf(buf, sizeof(buf), "%s", text);
-	/* from the innermost out; a cycle repeats one place: say how often */
-	for (int i = n - 1; i >= 0 && len < (int)sizeof(buf) - 200; i--) {
-		int same = 1;
-		while (i > 0 && chain[i - 1].line == chain[i].line && chain[i - 1].flen == chain[i].flen &&
-		       !strncmp(chain[i - 1].file, chain[i].file, chain[i].flen)) {
-			i--;
-			same++;
-		}
-		if (!strncmp(chain[i].file, "<string>", 8))
+	int len = n ? snprintf(buf, sizeof(buf), "%.*s:%d: %s%s; included", at.flen, at.file, at.line, text,
+			       cycle ? " (an include cycle)" : "")
+		    : snprintf(buf, sizeof(buf), "%s", text);
+	for (int i = n - 1; i >= 0; i--) {
+		if (chain[i].file[0] == '<') /* "<command line>" */
 			len += snprintf(buf + len, sizeof(buf) - len, " from --include");
 		else
-			len += snprintf(buf + len, sizeof(buf) - len, " from %.*s:%d", chain[i].flen,
-					chain[i].file, chain[i].line);
-		if (same > 1)
-			len += snprintf(buf + len, sizeof(buf) - len, " (%d times)", same);
+			len += snprintf(buf + len, sizeof(buf) - len, " from %.*s:%d", chain[i].flen, chain[i].file,
+					chain[i].line);
 		if (i)
 			len += snprintf(buf + len, sizeof(buf) - len, ",");
 	}

@@ -6,6 +6,7 @@
 #include "parser/preprocess.h"
 
 #include <libtcc.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,17 +194,25 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 	tcc_undefine_symbol(s, "unix");
 	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 		tcc_define_symbol(s, "BPFTRACE_HAVE_BTF", "1");
+	/* "header.h" is found beside the script, as a C compiler finds it */
+	if (strchr(src->name, '/')) {
+		char *dir = strdup(src->name);
+		*strrchr(dir, '/') = 0;
+		tcc_add_include_path(s, *dir ? dir : "/");
+		free(dir);
+	}
 	for (int i = 0; i < opts->ninclude_dirs; i++)
 		tcc_add_include_path(s, opts->include_dirs[i]);
 	kernel_headers(s, out);
 
+	for (int i = 0; i < opts->ninclude_files; i++) {
+		char opt[PATH_MAX + 16];
+		snprintf(opt, sizeof(opt), "-include %s", opts->include_files[i]);
+		tcc_set_options(s, opt);
+	}
+
 	char *input = NULL;
 	size_t len = 0;
-	for (int i = 0; i < opts->ninclude_files; i++) {
-		append(&input, &len, "#include ");
-		append_quoted(&input, &len, opts->include_files[i]);
-		append(&input, &len, "\n");
-	}
 	append(&input, &len, "#line 1 ");
 	append_quoted(&input, &len, src->name);
 	append(&input, &len, "\n");
