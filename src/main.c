@@ -10,6 +10,7 @@
 #include "codegen/compile.h"
 #include "codegen/types.h"
 #include "parser/ast.h"
+#include "parser/preprocess.h"
 #include "probes/probe.h"
 #include "runtime/output_file.h"
 #include "runtime/run.h"
@@ -29,8 +30,8 @@ static void usage(FILE *out)
 	      "    -B MODE        output buffering mode ('line', 'full', 'none')\n"
 	      "    -o file        redirect scry's output to file\n"
 	      "    -e 'program'   execute this program\n"
-	      "    -I DIR         add the directory to the include search path (#include adds nothing yet)\n"
-	      "    --include FILE add an #include file before preprocessing (adds nothing yet)\n"
+	      "    -I DIR         add the directory to the include search path\n"
+	      "    --include FILE add an #include file before preprocessing\n"
 	      "    -c 'CMD'       run CMD (words split at spaces) once the probes are attached;\n"
 	      "                   exit when it exits (`cpid` is its pid)\n"
 	      "    -p PID         follow the process PID: exit when it exits\n"
@@ -83,9 +84,9 @@ struct cmdline {
 	bool list, info;
 	int helper_checks; /* -k, -kk: accepted, not implemented yet */
 	const char *output; /* -o */
-	/* -I and --include: kept for the preprocessor, whose #include adds nothing yet */
+	/* -I and --include, for the preprocessor */
 	const char *include_dirs[64], *include_files[64];
-	int ninclude_dirs, ninclude_files;
+	struct pp_opts pp;
 	struct env_config env;
 	struct compile_opts compile;
 	struct run_opts run;
@@ -167,12 +168,12 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 				return 1;
 			break;
 		case 'I':
-			if (cl->ninclude_dirs < 64)
-				cl->include_dirs[cl->ninclude_dirs++] = optarg;
+			if (cl->pp.ninclude_dirs < 64)
+				cl->include_dirs[cl->pp.ninclude_dirs++] = optarg;
 			break;
 		case OPT_INCLUDE:
-			if (cl->ninclude_files < 64)
-				cl->include_files[cl->ninclude_files++] = optarg;
+			if (cl->pp.ninclude_files < 64)
+				cl->include_files[cl->pp.ninclude_files++] = optarg;
 			break;
 		case OPT_INFO:
 			cl->info = true;
@@ -219,6 +220,8 @@ int main(int argc, char **argv)
 	struct cmdline cl = { 0 };
 	struct target target = TARGET_NONE;
 	int rc = parse_options(argc, argv, &cl);
+	cl.pp.include_dirs = cl.include_dirs;
+	cl.pp.include_files = cl.include_files;
 	if (rc < 0 && cl.info) {
 		info_print(stdout, SCRY_VERSION);
 		return 0;
@@ -271,7 +274,7 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 
 	diag_set_source(&src);
 	int rc = 1;
-	struct node *ast = parse_script(&src);
+	struct node *ast = parse_script(&src, &cl->pp);
 	if (ast && dump && !strcmp(dump, "ast")) {
 		ast_print(ast, stdout);
 		rc = 0;

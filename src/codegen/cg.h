@@ -68,6 +68,11 @@ static inline const struct type *ty_set(struct cg *cg, const struct node *n, con
 /* ---- structs.c ---- */
 /* Register the script's struct definitions (errors through diag). */
 void structs_define(const struct node *prog);
+/* An enumerator of the script's headers, else of the kernel's BTF. */
+bool structs_enum_value(const char *name, int64_t *value);
+/* The script includes headers but the kernel's were not found: which
+ * headers were read and where the kernel's were looked for (else NULL). */
+const char *structs_no_kernel_headers(void);
 void structs_free(void);
 /* The type a C type name denotes, or NULL when it is unknown. */
 const struct type *type_from_spec(const struct typespec *ts);

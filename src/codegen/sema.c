@@ -304,6 +304,9 @@ static const struct type *sema_constant(struct cg *cg, struct node *n)
 			sema_error(cg, &n->loc, "Cannot resolve unknown type \"%s\"", tspec->tspec.name);
 			return NULL;
 		}
+	} else if (n->size.operand->kind == N_IDENT &&
+		   (t = type_from_spec(&(struct typespec){ .name = n->size.operand->ident.name }))) {
+		/* sizeof(a_typedef) parses as an identifier */
 	} else {
 		t = sema_expr(cg, n->size.operand);
 		if (!t)
@@ -439,11 +442,15 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 	}
 	case N_IDENT: {
 		int64_t value;
-		if (!btf_enum_value(n->ident.name, &value)) {
-			sema_error(cg, &n->loc, "Unknown identifier: '%s'", n->ident.name);
+		if (!structs_enum_value(n->ident.name, &value)) {
+			const char *note = structs_no_kernel_headers();
+			if (note)
+				sema_error(cg, &n->loc, "Unknown identifier: '%s' (%s)", n->ident.name, note);
+			else
+				sema_error(cg, &n->loc, "Unknown identifier: '%s'", n->ident.name);
 			break;
 		}
-		/* an enumerator of the kernel's: its value */
+		/* an enumerator: its value */
 		free(n->ident.name);
 		n->kind = N_INT;
 		n->integer.value = (uint64_t)value;

@@ -150,6 +150,8 @@ bool type_is_scalar(const struct type *t)
 
 int type_align(const struct type *t)
 {
+	if (t->kind == T_RECORD && t->align)
+		return t->align;
 	if (t->kind == T_TUPLE || t->kind == T_RECORD) {
 		int a = 1;
 		for (int i = 0; i < t->nfields; i++) {

@@ -54,6 +54,7 @@ struct type {
 	enum agg_kind agg;         /* T_AGG */
 	bool user;                 /* T_PTR: user-space address */
 	int btf_id;                /* T_RECORD of the kernel's BTF whose fields are not read yet, else 0 */
+	int align;                 /* T_RECORD laid out from C: its alignment (its bitfields are no fields) */
 };
 
 extern const struct type type_none, type_ctx, type_ksym;

@@ -29,9 +29,13 @@ int node_children(const struct node *n, struct node *kids[3])
 {
 #define KIDS(a, b, c) (kids[0] = (a), kids[1] = (b), kids[2] = (c), 3)
 	switch (n->kind) {
-	case N_PROGRAM: return KIDS(n->prog.structs, n->prog.probes, NULL);
+	case N_PROGRAM: return KIDS(n->prog.structs, n->prog.probes, n->prog.cdecls);
 	case N_PROBE: return KIDS(n->probe.attach, n->probe.pred, n->probe.body);
-	case N_STRUCT_DEF: return KIDS(n->sdef.fields, NULL, NULL);
+	case N_STRUCT_DEF:
+	case N_ENUM_DEF: return KIDS(n->sdef.fields, NULL, NULL);
+	case N_FIELD_DEF:
+	case N_TYPEDEF:
+	case N_ENUM_CONST: return KIDS(n->fdef.dim_exprs, n->fdef.value, NULL);
 	case N_EXPR_STMT:
 	case N_RETURN: return KIDS(n->stmt.expr, NULL, NULL);
 	case N_ASSIGN: return KIDS(n->assign.target, n->assign.value, NULL);
@@ -81,8 +85,12 @@ static void node_free_strings(struct node *n)
 			attach_spec_free(n->attach.spec);
 		free(n->attach.spec);
 		break;
-	case N_STRUCT_DEF: free(n->sdef.name); break;
+	case N_PROGRAM: free(n->prog.no_kernel_headers); break;
+	case N_STRUCT_DEF:
+	case N_ENUM_DEF: free(n->sdef.name); break;
 	case N_FIELD_DEF:
+	case N_TYPEDEF:
+	case N_ENUM_CONST:
 		free(n->fdef.tspec.name);
 		free(n->fdef.name);
 		break;

@@ -24,6 +24,9 @@ enum node_kind {
 	N_ATTACH,     /* attach: raw text of one attach point */
 	N_STRUCT_DEF, /* sdef: a C struct/union definition in the script */
 	N_FIELD_DEF,  /* fdef: one member of a struct definition */
+	N_TYPEDEF,    /* fdef: a C typedef from a header: name, tspec (dims: dim_exprs) */
+	N_ENUM_DEF,   /* sdef: a C enum from a header: name ("enum x", or NULL), fields: N_ENUM_CONST */
+	N_ENUM_CONST, /* fdef: name, value (NULL: the previous one's plus one) */
 
 	/* statements */
 	N_EXPR_STMT, /* stmt.expr */
@@ -91,6 +94,11 @@ struct node {
 		struct {
 			struct node *structs; /* N_STRUCT_DEF list */
 			struct node *probes;  /* N_PROBE list */
+			/* what the script's #includes declare: N_STRUCT_DEF, N_TYPEDEF, N_ENUM_DEF */
+			struct node *cdecls;
+			/* #include without the kernel's headers: the headers read and where
+			 * the kernel's were looked for, for errors (else NULL) */
+			char *no_kernel_headers;
 		} prog;
 		struct {
 			struct node *attach; /* N_ATTACH list */
@@ -109,6 +117,11 @@ struct node {
 		struct {
 			struct typespec tspec;
 			char *name;
+			/* from headers: array lengths as C constant expressions (then
+			 * tspec.ndims is 0), bitfield width (0: none), enumerator value */
+			struct node *dim_exprs;
+			int bits;
+			struct node *value;
 		} fdef;
 
 		struct {
@@ -211,7 +224,8 @@ bool node_uses_builtin(const struct node *list, const char *name);
 
 /* Parse a script. Returns the N_PROGRAM, or NULL after reporting errors
  * through diag. `src` must stay alive while the AST is used. */
-struct node *parse_script(const struct source *src);
+struct pp_opts;
+struct node *parse_script(const struct source *src, const struct pp_opts *opts);
 
 /* Print the AST in an indented, stable text form (used by `-d ast` and tests). */
 void ast_print(const struct node *prog, FILE *out);

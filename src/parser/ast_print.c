@@ -95,6 +95,7 @@ static void print_node(const struct node *n, int depth, FILE *out)
 	switch (n->kind) {
 	case N_PROGRAM:
 		fputs("Program\n", out);
+		print_list(n->prog.cdecls, depth + 1, out);
 		print_list(n->prog.structs, depth + 1, out);
 		print_list(n->prog.probes, depth + 1, out);
 		break;
@@ -112,13 +113,25 @@ static void print_node(const struct node *n, int depth, FILE *out)
 		fprintf(out, "attach: %s\n", n->attach.text);
 		break;
 	case N_STRUCT_DEF:
+	case N_ENUM_DEF:
 		fprintf(out, "%s\n", n->sdef.name);
 		print_list(n->sdef.fields, depth + 1, out);
 		break;
 	case N_FIELD_DEF:
-		fputs("field: ", out);
+	case N_TYPEDEF:
+		fputs(n->kind == N_TYPEDEF ? "typedef: " : "field: ", out);
 		print_tspec(&n->fdef.tspec, out);
-		fprintf(out, " %s\n", n->fdef.name);
+		fprintf(out, " %s", n->fdef.name);
+		if (n->fdef.bits)
+			fprintf(out, " : %d", n->fdef.bits < 0 ? 0 : n->fdef.bits);
+		fputc('\n', out);
+		/* header array lengths, as expressions */
+		print_list(n->fdef.dim_exprs, depth + 1, out);
+		break;
+	case N_ENUM_CONST:
+		fprintf(out, "enumerator: %s\n", n->fdef.name);
+		if (n->fdef.value)
+			print_node(n->fdef.value, depth + 1, out);
 		break;
 	case N_EXPR_STMT:
 		/* an expression statement prints as its expression */

@@ -1,9 +1,11 @@
 /* The front end's entry point: run the scanner and parser over a script,
  * then split every attach point into its parts. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "parser/ast.h"
 #include "probes/attach.h"
+#include "parser/cdecl.h"
 #include "parser/preprocess.h"
 #include "parser.h"
 #include "lexer.h"
@@ -37,16 +39,31 @@ static void no_probes(const struct node *prog, const struct lex_extra *end)
 	diag_error(&l, "%s", "unexpected end of file, expected {");
 }
 
-struct node *parse_script(const struct source *src)
+/* The C declarations the script's #includes brought in, each at its
+ * #include line (line 1 for --include). */
+static void read_headers(struct node *prog, const struct pp_out *pp, const struct source *src)
 {
-	struct pp_error err;
-	char *text = preprocess(src->text, &err);
-	if (err.msg) {
-		struct loc l = { err.line, err.first_column, err.line, err.last_column };
-		diag_error(&l, "%s", err.msg);
-		free(text);
-		return NULL;
+	for (int i = 0; i < pp->nheaders; i++) {
+		struct loc loc = pp_line_span(src, pp->headers[i].line ? pp->headers[i].line : 1);
+		prog->prog.cdecls = node_list_append(prog->prog.cdecls, cdecl_read(pp->headers[i].text, &loc));
 	}
+	if (!pp->nheaders || !pp->no_kernel_headers)
+		return;
+	/* what an unknown identifier's error says: where scry looked */
+	char note[1024];
+	int len = snprintf(note, sizeof(note), "not defined by");
+	for (int i = 0; i < pp->nheaders && len < (int)sizeof(note) - 300; i++)
+		len += snprintf(note + len, sizeof(note) - len, "%s %s", i ? "," : "", pp->headers[i].path);
+	snprintf(note + len, sizeof(note) - len, "; no kernel headers in %s", pp->no_kernel_headers);
+	prog->prog.no_kernel_headers = strdup(note);
+}
+
+struct node *parse_script(const struct source *src, const struct pp_opts *opts)
+{
+	struct pp_out pp;
+	if (pp_run(src, opts, &pp) < 0)
+		return NULL;
+	const char *text = pp.script;
 	struct lex_extra extra = { .line = 1, .col = 1 };
 	yyscan_t scanner;
 	if (yylex_init_extra(&extra, &scanner))
@@ -60,10 +77,12 @@ struct node *parse_script(const struct source *src)
 	yy_delete_buffer(buf, scanner);
 	yylex_destroy(scanner);
 	free(extra.buf);
-	free(text);
 
-	if (prog)
+	if (prog) {
 		parse_attach_points(prog);
+		read_headers(prog, &pp, src);
+	}
+	pp_out_free(&pp);
 	if (rc || diag_error_count() > errors_before) {
 		node_free(prog);
 		return NULL;

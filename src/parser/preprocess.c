@@ -1,192 +1,251 @@
-/* The preprocessor bpftrace runs through clang, reduced to what scripts use:
- * #ifdef/#ifndef/#else/#endif, object-like #define, and #include, which
- * adds nothing when the kernel's BTF describes its types (BPFTRACE_HAVE_BTF
- * is defined then, as bpftrace does). As in bpftrace 0.17, conditionals
- * choose directives only: every line of the probes is parsed. Lines keep
- * their numbers: a directive becomes an empty line. */
+/* The C preprocessor bpftrace runs through clang, done by libtcc's: a
+ * conforming one (function-like macros, #if expressions, GNU named variadic
+ * macros that the kernel's uapi headers use) that reads glibc's and the
+ * kernel's headers in a few milliseconds. Scripts without a directive skip
+ * it. libtcc writes what it preprocesses to stdout: it is caught in a memfd. */
 #include "parser/preprocess.h"
 
-#include <ctype.h>
+#include <libtcc.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
-#define MAX_MACROS 128
-#define MAX_DEPTH 32
+#define MAX_KERNEL_DIRS 8
 
-struct macro {
-	char *name;
-	char *value;
-};
-
-struct pp {
-	struct macro macros[MAX_MACROS];
-	int nmacros;
-	bool active[MAX_DEPTH + 1]; /* active[d]: lines at depth d are kept */
-	bool taken[MAX_DEPTH + 1];  /* a branch at depth d was kept: #else is not */
-	int depth;
-	char *out;
-	size_t len, cap;
-	int line;
-};
-
-static void put(struct pp *pp, const char *s, size_t n)
+/* A directive on any line but a first-line "#!" */
+static bool has_directive(const char *text)
 {
-	if (pp->len + n + 1 > pp->cap) {
-		pp->cap = (pp->len + n + 1) * 2;
-		pp->out = realloc(pp->out, pp->cap);
-		if (!pp->out)
-			abort();
+	for (const char *p = text; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		p += strspn(p, " \t");
+		if (*p == '#' && !(p == text && p[1] == '!'))
+			return true;
 	}
-	memcpy(pp->out + pp->len, s, n);
-	pp->len += n;
-	pp->out[pp->len] = 0;
+	return false;
 }
 
-static const struct macro *find(const struct pp *pp, const char *name, size_t n)
+/* Comments become spaces and the "#!" line an empty one, so each byte
+ * keeps its column (libtcc turns a comment into one space). */
+static char *blank_comments(const char *text)
 {
-	for (int i = 0; i < pp->nmacros; i++)
-		if (strlen(pp->macros[i].name) == n && !strncmp(pp->macros[i].name, name, n))
-			return &pp->macros[i];
-	return NULL;
+	char *s = strdup(text);
+	if (!s)
+		abort();
+	char *p = s;
+	if (!strncmp(p, "#!", 2))
+		while (*p && *p != '\n')
+			*p++ = ' ';
+	while (*p) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"' && *p != '\n'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p == '"')
+				p++;
+		} else if (p[0] == '/' && p[1] == '/') {
+			while (*p && *p != '\n')
+				*p++ = ' ';
+		} else if (p[0] == '/' && p[1] == '*') {
+			char *end = strstr(p + 2, "*/");
+			char *stop = end ? end + 2 : p + strlen(p);
+			for (; p < stop; p++)
+				if (*p != '\n')
+					*p = ' ';
+		} else {
+			p++;
+		}
+	}
+	return s;
 }
 
-static void define(struct pp *pp, const char *name, size_t n, const char *value, size_t vn)
+static void append(char **buf, size_t *len, const char *s)
 {
-	if (find(pp, name, n) || pp->nmacros == MAX_MACROS)
+	size_t n = strlen(s);
+	*buf = realloc(*buf, *len + n + 1);
+	if (!*buf)
+		abort();
+	memcpy(*buf + *len, s, n + 1);
+	*len += n;
+}
+
+/* A C string literal of s */
+static void append_quoted(char **buf, size_t *len, const char *s)
+{
+	append(buf, len, "\"");
+	for (; *s; s++) {
+		char c[3] = { '\\', *s, 0 };
+		append(buf, len, *s == '"' || *s == '\\' ? c : c + 1);
+	}
+	append(buf, len, "\"");
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The kernel's headers as bpftrace finds them: BPFTRACE_KERNEL_SOURCE and
+ * BPFTRACE_KERNEL_BUILD, else /lib/modules/$(uname -r)/{source,build}.
+ * Their include folders go before the system's, with the defines bpftrace
+ * gives clang. Where they are absent, out->no_kernel_headers says where. */
+static void kernel_headers(TCCState *s, struct pp_out *out)
+{
+	struct utsname u;
+	char def_src[400], def_obj[400];
+	uname(&u);
+	snprintf(def_obj, sizeof(def_obj), "/lib/modules/%s/build", u.release);
+	snprintf(def_src, sizeof(def_src), "/lib/modules/%s/source", u.release);
+	const char *kobj = getenv("BPFTRACE_KERNEL_BUILD");
+	const char *ksrc = getenv("BPFTRACE_KERNEL_SOURCE");
+	if (!kobj)
+		kobj = ksrc ? ksrc : def_obj;
+	if (!ksrc)
+		ksrc = is_dir(def_src) && !getenv("BPFTRACE_KERNEL_BUILD") ? def_src : kobj;
+	if (!is_dir(kobj) || !is_dir(ksrc)) {
+		out->no_kernel_headers = strdup(kobj);
 		return;
-	pp->macros[pp->nmacros++] = (struct macro){ strndup(name, n), strndup(value, vn) };
+	}
+	static const char *const dirs[MAX_KERNEL_DIRS][2] = {
+		{ "s", "arch/x86/include" }, { "o", "arch/x86/include/generated" },
+		{ "s", "include" },          { "o", "include" },
+		{ "s", "arch/x86/include/uapi" }, { "o", "arch/x86/include/generated/uapi" },
+		{ "s", "include/uapi" },     { "o", "include/generated/uapi" },
+	};
+	char path[600];
+	for (int i = 0; i < MAX_KERNEL_DIRS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i][0][0] == 's' ? ksrc : kobj, dirs[i][1]);
+		if (is_dir(path))
+			tcc_add_include_path(s, path);
+	}
+	snprintf(path, sizeof(path), "-include %s/include/linux/kconfig.h", ksrc);
+	if (access(path + 9, R_OK) == 0)
+		tcc_set_options(s, path);
+	tcc_define_symbol(s, "__KERNEL__", NULL);
+	tcc_define_symbol(s, "__BPF_TRACING__", NULL);
+	tcc_define_symbol(s, "__HAVE_BUILTIN_BSWAP16__", NULL);
+	tcc_define_symbol(s, "__HAVE_BUILTIN_BSWAP32__", NULL);
+	tcc_define_symbol(s, "__HAVE_BUILTIN_BSWAP64__", NULL);
+	tcc_define_symbol(s, "KBUILD_MODNAME", "\"bpftrace\"");
 }
 
-static size_t ident_len(const char *p)
-{
-	size_t n = 0;
-	if (isalpha((unsigned char)*p) || *p == '_')
-		while (isalnum((unsigned char)p[n]) || p[n] == '_')
-			n++;
-	return n;
-}
+struct messages {
+	char *error;    /* the first error, as libtcc words it */
+	char *warnings; /* one per line */
+	size_t wlen;
+};
 
-/* A line of script: macros replaced outside strings and comments. */
-static void expand(struct pp *pp, const char *p, const char *end, bool *in_comment)
+static void on_message(void *opaque, const char *msg)
 {
-	while (p < end) {
-		size_t n = 1;
-		if (*in_comment) {
-			if (!strncmp(p, "*/", 2)) {
-				*in_comment = false;
-				n = 2;
-			}
-		} else if (!strncmp(p, "/*", 2)) {
-			*in_comment = true;
-			n = 2;
-		} else if (!strncmp(p, "//", 2)) {
-			n = (size_t)(end - p);
-		} else if (*p == '"') {
-			while (p + n < end && p[n] != '"')
-				n += p[n] == '\\' ? 2 : 1;
-			n = p + n < end ? n + 1 : (size_t)(end - p);
-		} else if ((n = ident_len(p)) > 0) {
-			const struct macro *m = find(pp, p, n);
-			if (m) {
-				put(pp, m->value, strlen(m->value));
-				p += n;
-				continue;
-			}
-		} else {
-			n = 1;
-		}
-		put(pp, p, n);
-		p += n;
+	struct messages *m = opaque;
+	if (strstr(msg, ": warning: ")) {
+		append(&m->warnings, &m->wlen, msg);
+		append(&m->warnings, &m->wlen, "\n");
+	} else if (!m->error) {
+		m->error = strdup(msg);
 	}
 }
 
-static const char *skip_space(const char *p, const char *end)
+/* libtcc's preprocessed text, written to stdout, caught in a memfd */
+static char *run(TCCState *s, const char *input)
 {
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
-/* One directive line (after the '#'); returns an error message or NULL. */
-static const char *directive(struct pp *pp, const char *p, const char *end)
-{
-	p = skip_space(p, end);
-	size_t n = ident_len(p);
-	const char *word = p, *arg = skip_space(p + n, end);
-	size_t an = ident_len(arg);
-	bool on = pp->active[pp->depth];
-	if ((n == 5 && !strncmp(word, "ifdef", 5)) || (n == 6 && !strncmp(word, "ifndef", 6))) {
-		if (pp->depth == MAX_DEPTH)
-			return "#if nesting too deep";
-		bool defined = an && find(pp, arg, an);
-		bool keep = on && (n == 5 ? defined : !defined);
-		pp->depth++;
-		pp->active[pp->depth] = keep;
-		pp->taken[pp->depth] = keep;
-	} else if (n == 4 && !strncmp(word, "else", 4)) {
-		if (!pp->depth)
-			return "#else without #if";
-		pp->active[pp->depth] = pp->active[pp->depth - 1] && !pp->taken[pp->depth];
-	} else if (n == 5 && !strncmp(word, "endif", 5)) {
-		if (!pp->depth)
-			return "#endif without #if";
-		pp->depth--;
-	} else if (!on) {
-		return NULL; /* other directives in a branch left out */
-	} else if (n == 6 && !strncmp(word, "define", 6)) {
-		if (!an)
-			return "#define expects a name";
-		const char *v = skip_space(arg + an, end);
-		define(pp, arg, an, v, (size_t)(end - v));
-	} else if (n == 7 && !strncmp(word, "include", 7)) {
-		if (!find(pp, "BPFTRACE_HAVE_BTF", 17))
-			return "#include needs the kernel's BTF (/sys/kernel/btf/vmlinux): scry has no C compiler";
-	} else {
-		return "this preprocessor directive is not supported";
+	int fd = memfd_create("scry-cpp", MFD_CLOEXEC);
+	int saved = dup(STDOUT_FILENO);
+	if (fd < 0 || saved < 0)
+		abort();
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	int rc = tcc_compile_string(s, input);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *text = calloc(1, (size_t)len + 1);
+	if (!text || pread(fd, text, (size_t)len, 0) != len)
+		abort();
+	close(fd);
+	if (rc < 0) {
+		free(text);
+		return NULL;
 	}
-	return NULL;
+	return text;
 }
 
-char *preprocess(const char *text, struct pp_error *err)
+int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *out)
 {
-	struct pp pp = { .line = 1 };
-	pp.active[0] = true;
+	memset(out, 0, sizeof(*out));
+	if (!opts->ninclude_files && !has_directive(src->text)) {
+		out->script = strdup(src->text);
+		return 0;
+	}
+	struct messages m = { 0 };
+	TCCState *s = tcc_new();
+	tcc_set_error_func(s, &m, on_message);
+	tcc_set_output_type(s, TCC_OUTPUT_PREPROCESS);
+	/* a path such as /lib/x86_64-linux-gnu/ must not become x86_64-1-gnu */
+	tcc_undefine_symbol(s, "linux");
+	tcc_undefine_symbol(s, "unix");
 	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
-		define(&pp, "BPFTRACE_HAVE_BTF", 17, "1", 1);
-	put(&pp, "", 0);
-	bool in_comment = false;
-	err->msg = NULL;
-	for (const char *p = text; *p; pp.line++) {
-		const char *end = strchr(p, '\n');
-		if (!end)
-			end = p + strlen(p);
-		const char *s = skip_space(p, end);
-		bool shebang = pp.line == 1 && !strncmp(p, "#!", 2);
-		if (*s == '#' && !shebang && !in_comment) {
-			const char *msg = directive(&pp, s + 1, end);
-			if (msg && !err->msg) {
-				err->msg = msg;
-				err->line = pp.line;
-				err->first_column = (int)(s - p) + 1;
-				err->last_column = (int)(end - p) + 1;
-			}
-		} else {
-			expand(&pp, p, end, &in_comment);
-		}
-		if (*end)
-			put(&pp, "\n", 1);
-		p = *end ? end + 1 : end;
+		tcc_define_symbol(s, "BPFTRACE_HAVE_BTF", "1");
+	/* "header.h" is found beside the script, as a C compiler finds it */
+	if (strchr(src->name, '/')) {
+		char *dir = strdup(src->name);
+		*strrchr(dir, '/') = 0;
+		tcc_add_include_path(s, *dir ? dir : "/");
+		free(dir);
 	}
-	if (pp.depth && !err->msg) {
-		err->msg = "#if without #endif";
-		err->line = pp.line - 1;
-		err->first_column = err->last_column = 1;
+	for (int i = 0; i < opts->ninclude_dirs; i++)
+		tcc_add_include_path(s, opts->include_dirs[i]);
+	kernel_headers(s, out);
+
+	for (int i = 0; i < opts->ninclude_files; i++) {
+		char opt[PATH_MAX + 16];
+		snprintf(opt, sizeof(opt), "-include %s", opts->include_files[i]);
+		tcc_set_options(s, opt);
 	}
-	for (int i = 0; i < pp.nmacros; i++) {
-		free(pp.macros[i].name);
-		free(pp.macros[i].value);
+
+	char *input = NULL;
+	size_t len = 0;
+	append(&input, &len, "#line 1 ");
+	append_quoted(&input, &len, src->name);
+	append(&input, &len, "\n");
+	char *blanked = blank_comments(src->text);
+	append(&input, &len, blanked);
+	char *text = run(s, input);
+	tcc_delete(s);
+
+	for (char *w = m.warnings, *nl; w && (nl = strchr(w, '\n')); w = nl + 1) {
+		*nl = 0;
+		pp_report(w, "WARNING", src);
 	}
-	return pp.out;
+	int rc = text ? 0 : -1;
+	if (text)
+		pp_split(text, src->name, blanked, out);
+	else
+		pp_report(m.error ? m.error : "the preprocessor failed", "ERROR", src);
+	free(m.error);
+	free(m.warnings);
+	free(input);
+	free(blanked);
+	free(text);
+	return rc;
+}
+
+void pp_out_free(struct pp_out *out)
+{
+	free(out->script);
+	for (int i = 0; i < out->nheaders; i++) {
+		free(out->headers[i].path);
+		free(out->headers[i].text);
+	}
+	free(out->headers);
+	free(out->no_kernel_headers);
+	memset(out, 0, sizeof(*out));
 }

@@ -2,13 +2,43 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct source *current;
 static int errors;
 static bool no_warnings;
 
+struct line_map {
+	int line, prefix, out_len, src_len;
+};
+static struct line_map *maps;
+static int nmaps;
+
 void diag_set_no_warnings(bool off) { no_warnings = off; }
+
+void diag_map_line(int line, int prefix, int out_len, int src_len)
+{
+	maps = realloc(maps, (nmaps + 1) * sizeof(*maps));
+	if (!maps)
+		abort();
+	maps[nmaps++] = (struct line_map){ line, prefix, out_len, src_len };
+}
+
+/* The script's column of column col (1-based) of line `line` as lexed; a
+ * column inside a macro's expansion is the macro's start (or end: `last`). */
+static int map_column(int line, int col, bool last)
+{
+	for (int i = 0; i < nmaps; i++) {
+		const struct line_map *m = &maps[i];
+		if (m->line != line || col - 1 < m->prefix)
+			continue;
+		if (col - 1 >= m->prefix + m->out_len)
+			return col - m->out_len + m->src_len;
+		return m->prefix + 1 + (last ? m->src_len : 0);
+	}
+	return col;
+}
 
 void diag_set_source(const struct source *src) { current = src; }
 const struct source *diag_source(void) { return current; }
@@ -39,8 +69,15 @@ static void show_span(const struct loc *loc)
 	fputc('\n', stderr);
 }
 
-static void report(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
+static void report(const char *kind, const struct loc *in, const char *fmt, va_list ap)
 {
+	struct loc mapped, *loc = NULL;
+	if (in) {
+		mapped = *in;
+		mapped.first_column = map_column(in->first_line, in->first_column, false);
+		mapped.last_column = map_column(in->last_line, in->last_column, in->last_column > in->first_column);
+		loc = &mapped;
+	}
 	if (loc && current && loc->last_line > loc->first_line) {
 		/* bpftrace shows no source for a span over several lines */
 		fprintf(stderr, "%s:%d-%d: %s: ", current->name, loc->first_line, loc->last_line, kind);

@@ -33,6 +33,12 @@ void diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --no-warnings: diag_warning() prints nothing. */
 void diag_set_no_warnings(bool off);
 
+/* Line `line` of the script reached the lexer changed by a macro: bytes
+ * [prefix, prefix + out_len) of it stand for [prefix, prefix + src_len) of
+ * the script's line, and columns after them move by src_len - out_len.
+ * Diagnostics print the script's own columns. */
+void diag_map_line(int line, int prefix, int out_len, int src_len);
+
 int diag_error_count(void);
 void diag_reset(void);
 

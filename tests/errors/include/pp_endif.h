@@ -1,0 +1,2 @@
+#ifdef X
+struct a { int b; };

@@ -1,0 +1,2 @@
+/* includes a header that does not exist */
+#include <no_such_header.h>
