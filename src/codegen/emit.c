@@ -458,6 +458,10 @@ static int emit_unop(struct cg *cg, struct node *n)
 	struct ir *ir = cg->ir;
 	if (n->unop.op == OP_INC || n->unop.op == OP_DEC)
 		return emit_step(cg, n);
+	/* -LITERAL is one constant: 6.1's verifier forgets the value of a
+	 * negated register, and a loop from $i = -3 was then unbounded to it */
+	if (n->unop.op == OP_NEG && n->unop.operand->kind == N_INT)
+		return emit_int(cg, -n->unop.operand->integer.value);
 	int v = emit_expr(cg, n->unop.operand);
 	if (n->unop.op == OP_DEREF) {
 		const struct type *o = ty(cg, n->unop.operand);

@@ -140,13 +140,17 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 		opts.log_buf = log;
 		opts.log_size = log_size;
 		opts.log_level = 1;
-		fd = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, &opts);
-		if (fd >= 0) {
-			close(fd); /* loads with a log but not without: report the first error */
-			fd = err;
-		}
-		char reason[512];
-		log_reason(log, reason, sizeof(reason));
+		int logged = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, &opts);
+		if (logged >= 0)
+			close(logged); /* loads with a log but not without: report the first error */
+		fd = err;
+		char reason[512] = "";
+		/* before 6.4 a log that overflows fails the load with ENOSPC, cut short */
+		if (logged == -ENOSPC)
+			snprintf(reason, sizeof(reason), "%s (the verifier's log outgrew %zu MB)",
+				 err == -E2BIG ? "BPF program is too large" : strerror(-err), log_size >> 20);
+		else
+			log_reason(log, reason, sizeof(reason));
 		if (verbose)
 			fprintf(stderr, "%s\n", log);
 		/* a kernel that loads no program of this type has no log to show */
