@@ -5,6 +5,7 @@
 #include <inttypes.h>
 
 #include "codegen/resources.h"
+#include "output/value.h"
 #include "util/elf_syms.h"
 #include "util/ksyms.h"
 
@@ -13,7 +14,7 @@ static int stack_fd = -1;
 void stacks_init(int map_fd)
 {
 	stack_fd = map_fd;
-	type_print_set_stack_printer(stack_print);
+	value_set_stack_printer(stack_print);
 }
 
 /* One frame's symbol as bpftrace prints it: "sym+off"; of a user address

@@ -12,7 +12,7 @@
 #include "codegen/types.h"
 
 /* The stack-trace map (an fd, or -1 when the script has no stacks);
- * registers stack_print with the type printer. */
+ * registers stack_print with the value printer. */
 void stacks_init(int map_fd);
 /* Print the frames of a stack value, each on its own line after `indent`
  * spaces, the whole starting with a newline, as bpftrace does. */
