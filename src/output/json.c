@@ -60,22 +60,21 @@ static void json_string(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
-/* What print writes, as a JSON string. */
-static void json_text(FILE *out, void (*print)(FILE *, const struct type *, const void *), const struct type *t,
-		      const void *data)
+/* A value's text, as a JSON string. */
+static void json_text(FILE *out, const struct type *t, const void *data)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
-	print(mem, t, data);
+	value_print(mem, t, data);
 	fclose(mem);
 	json_string(out, text, len);
 	free(text);
 }
 
 /* Numbers as numbers, tuples and arrays as arrays, structs as objects,
- * everything else as its text in a string. alone: see value_print_alone. */
-static void json_value(FILE *out, const struct type *t, const void *data, bool alone)
+ * everything else as its text in a string. */
+static void json_value(FILE *out, const struct type *t, const void *data)
 {
 	const char *p = data;
 	switch (t->kind) {
@@ -90,9 +89,9 @@ static void json_value(FILE *out, const struct type *t, const void *data, bool a
 		for (int i = 0; i < n; i++) {
 			fputs(i ? "," : "", out);
 			if (t->kind == T_TUPLE)
-				json_value(out, t->fields[i].type, p + t->fields[i].offset, false);
+				json_value(out, t->fields[i].type, p + t->fields[i].offset);
 			else
-				json_value(out, t->to, p + i * t->to->size, false);
+				json_value(out, t->to, p + i * t->to->size);
 		}
 		fputc(']', out);
 		break;
@@ -103,12 +102,12 @@ static void json_value(FILE *out, const struct type *t, const void *data, bool a
 			fputs(i ? ", " : "", out);
 			json_string(out, t->fields[i].name, strlen(t->fields[i].name));
 			fputs(": ", out);
-			json_value(out, t->fields[i].type, p + t->fields[i].offset, false);
+			json_value(out, t->fields[i].type, p + t->fields[i].offset);
 		}
 		fputs(" }", out);
 		break;
 	default:
-		json_text(out, alone ? value_print_alone : value_print, t, data);
+		json_text(out, t, data);
 		break;
 	}
 }
@@ -137,7 +136,7 @@ static void json_lost(struct output *o, uint64_t n)
 static void json_value_message(struct output *o, const struct type *t, const void *data)
 {
 	fputs("{\"type\": \"value\", \"data\": ", o->out);
-	json_value(o->out, t, data, true);
+	json_value(o->out, t, data);
 	fputs("}\n", o->out);
 }
 
@@ -197,7 +196,7 @@ static void print_entry_value(FILE *out, const struct map_data *d, const struct 
 		map_number(d, e, num, sizeof(num));
 		fputs(num, out);
 	} else {
-		json_value(out, d->m->value, e->raw, true);
+		json_value(out, d->m->value, e->raw);
 	}
 }
 

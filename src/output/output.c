@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static const struct output_backend *const backends[] = { &output_text, &output_json };
+static const struct output_backend *const backends[] = { &output_text, &output_json, &output_folded };
 
 const struct output_backend *output_backend(const char *name)
 {

@@ -1,9 +1,9 @@
 /* The output seam. The runtime hands every piece of a trace's output to one
  * backend as plain data (text already formatted by printf, a value and its
  * type, a map read and folded); the backend only formats it, one file per
- * format: text.c (bpftrace 0.17's text), json.c (its -f json). This header
- * and map_data.h are the contract the runtime calls through; nothing here
- * reads the kernel. */
+ * format: text.c (bpftrace 0.17's text), json.c (its -f json), folded.c
+ * (folded stacks for flame graphs). This header and map_data.h are the
+ * contract the runtime calls through; nothing here reads the kernel. */
 #ifndef SCRY_OUTPUT_H
 #define SCRY_OUTPUT_H
 
@@ -50,6 +50,6 @@ const struct output_backend *output_backend(const char *name);
 /* Their names as bpftrace lists them: 'text', 'json' */
 void output_list_formats(FILE *out);
 
-extern const struct output_backend output_text, output_json;
+extern const struct output_backend output_text, output_json, output_folded;
 
 #endif

@@ -67,7 +67,7 @@ static void print_text(FILE *out, const struct fmtspec *s, const struct type *t,
 	char *text = NULL, spec[48];
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
-	value_print_alone(mem, t, data);
+	value_print(mem, t, data);
 	fclose(mem);
 	snprintf(spec, sizeof(spec), "%.*ss", (int)(s->key - s->start), s->start);
 	fprintf(out, spec, text);

@@ -25,7 +25,7 @@ static void text_message(struct output *o, enum message_kind kind, const char *t
 
 static void text_value(struct output *o, const struct type *t, const void *data)
 {
-	value_print_alone(o->out, t, data);
+	value_print(o->out, t, data);
 	fputc('\n', o->out);
 }
 
@@ -69,7 +69,7 @@ static void print_value(FILE *out, const struct map_data *d, const struct map_en
 		map_number(d, e, num, sizeof(num));
 		fputs(num, out);
 	} else {
-		value_print_alone(out, d->m->value, e->raw);
+		value_print(out, d->m->value, e->raw);
 	}
 }
 

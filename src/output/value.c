@@ -17,10 +17,18 @@
 #include "util/ksyms.h"
 
 static stack_printer print_stack;
+static stack_walker walk_stack;
 
-void value_set_stack_printer(stack_printer fn)
+void value_set_stacks(stack_printer print, stack_walker walk)
 {
-	print_stack = fn;
+	print_stack = print;
+	walk_stack = walk;
+}
+
+void value_stack_frames(const struct type *t, const void *data, frame_fn each, void *ctx)
+{
+	if (walk_stack)
+		walk_stack(t, load_int(data, 8, false), each, ctx);
 }
 
 /* strftime() of a bpf_ktime_get_ns() value: boot-relative, made wall-clock time. */
@@ -210,7 +218,7 @@ void value_print(FILE *out, const struct type *t, const void *data)
 		break;
 	}
 	case T_STACK:
-		print_stack_indented(out, t, data, 4);
+		print_stack_indented(out, t, data, 8);
 		break;
 	case T_ARRAY:
 		print_array(out, t, data, value_print);
@@ -238,14 +246,6 @@ void value_print(FILE *out, const struct type *t, const void *data)
 	}
 }
 
-void value_print_alone(FILE *out, const struct type *t, const void *data)
-{
-	if (t->kind == T_STACK)
-		print_stack_indented(out, t, data, 8);
-	else
-		value_print(out, t, data);
-}
-
 /* Keys as bpftrace 0.17's MapKey prints them: integers signed whatever
  * their type, structs without spaces, a buffer's whole capacity (not its
  * length); the rest as values. */
@@ -258,6 +258,9 @@ void value_print_key(FILE *out, const struct type *t, const void *data)
 		break;
 	case T_PTR:
 		fprintf(out, "0x%" PRIx64, load_int(data, 8, false));
+		break;
+	case T_STACK:
+		print_stack_indented(out, t, data, 4);
 		break;
 	case T_ARRAY:
 		print_array(out, t, data, value_print_key);

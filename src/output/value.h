@@ -9,18 +9,21 @@
 
 #include "codegen/types.h"
 
-/* A value of type t stored at data, as in a map key or inside a tuple
- * ("12", "bash", "(1, abc)"); a stack's frames are indented 4 spaces. */
+/* A value of type t stored at data: a map's value, print(value), printf's
+ * %s ("12", "bash", "(1, abc)"); a stack's frames are indented 8 spaces. */
 void value_print(FILE *out, const struct type *t, const void *data);
-/* A value on its own: a map's value, print(value), printf's %s. The same,
- * but a stack's frames are indented 8 spaces, as bpftrace does. */
-void value_print_alone(FILE *out, const struct type *t, const void *data);
-/* One field of a map key, as bpftrace 0.17's MapKey prints it. */
+/* One field of a map key, as bpftrace 0.17's MapKey prints it: a stack's
+ * frames are indented 4 spaces. */
 void value_print_key(FILE *out, const struct type *t, const void *data);
 
-/* Stacks are printed by the runtime, which holds the stack map: it
- * registers how (indent: spaces before each frame). */
+/* Stacks are read by the runtime, which holds the stack map: it registers
+ * how to print one (indent: spaces before each frame) and how to walk its
+ * frames' functions, innermost first. */
 typedef void (*stack_printer)(FILE *out, const struct type *t, uint64_t value, int indent);
-void value_set_stack_printer(stack_printer fn);
+typedef void (*frame_fn)(const char *sym, void *ctx);
+typedef void (*stack_walker)(const struct type *t, uint64_t value, frame_fn each, void *ctx);
+void value_set_stacks(stack_printer print, stack_walker walk);
+/* Each frame of the stack value at data, innermost first. */
+void value_stack_frames(const struct type *t, const void *data, frame_fn each, void *ctx);
 
 #endif

@@ -1,13 +1,15 @@
 /* The output backends without the kernel: map data, values and messages
  * built by hand, formatted by the text and JSON backends and compared with
  * what bpftrace 0.17 prints for the same script (quoted above each case),
- * or with the valid JSON scry writes where bpftrace's is not. Needs no root. */
+ * or with the valid JSON scry writes where bpftrace's is not; the folded
+ * backend with a stack walker of the test's own. Needs no root. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "codegen/resources.h"
 #include "codegen/types.h"
 #include "output/output.h"
+#include "output/value.h"
 #include "check.h"
 
 #define STR 16
@@ -43,6 +45,13 @@ static void call_message(struct output *o, const void *arg)
 {
 	const struct message *m = arg;
 	o->backend->message(o, m->kind, m->text, m->len);
+}
+
+static void check_message_of(const struct output_backend *b, enum message_kind kind, const char *text,
+			     const char *want)
+{
+	struct message m = { kind, text, strlen(text) };
+	expect(b, call_message, &m, want, text);
 }
 
 static void check_message(enum message_kind kind, const char *text, size_t len, const char *want_text,
@@ -308,6 +317,45 @@ static void test_hists(void)
 	check_map(&(struct map_data){ &l, &ze, 1, 1 }, "@l: \n\n", "{\"type\": \"hist\", \"data\": {\"@l\": []}}\n");
 }
 
+/* Stack value 7 has three frames; the runtime's walker gives them innermost first. */
+static void fake_walk(const struct type *t, uint64_t value, frame_fn each, void *ctx)
+{
+	(void)t;
+	if (value != 7)
+		return;
+	each("leaf", ctx);
+	each("mid;dle", ctx);
+	each("root", ctx);
+}
+
+static void test_folded(void)
+{
+	value_set_stacks(NULL, fake_walk);
+	/* @[kstack] = count() x3; @c[comm, kstack] = sum(2): folded root first, ';' in a frame made ':' */
+	const struct type *stack = type_stack(false, 127, NULL);
+	struct map_res k = map("@", stack, type_agg(AGG_COUNT));
+	uint64_t id = 7;
+	struct map_entry ke = { .key = (const char *)&id, .value = 3 };
+	expect(&output_folded, call_map, &(struct map_data){ &k, &ke, 1, 1 }, "root;mid:dle;leaf 3\n", "@[kstack]");
+	const struct type *elems[] = { type_str(STR), stack };
+	struct map_res c = map("@c", type_tuple(elems, 2), type_agg(AGG_SUM));
+	char key[STR + 8] = "bash";
+	memcpy(key + c.key->fields[1].offset, &id, 8);
+	struct map_entry ce = { .key = key, .value = 6 };
+	expect(&output_folded, call_map, &(struct map_data){ &c, &ce, 1, 1 }, "bash;root;mid:dle;leaf 6\n",
+	       "@c[comm, kstack]");
+	/* a map not keyed by a stack, or of histograms, is left out (a warning on stderr) */
+	struct map_res h = map("@h", stack, type_agg(AGG_HIST));
+	uint64_t hb[HIST_BUCKETS] = { [3] = 1 };
+	struct map_entry he = { .key = (const char *)&id, .buckets = hb };
+	expect(&output_folded, call_map, &(struct map_data){ &h, &he, 1, 1 }, "", "@h[kstack] = hist()");
+	/* printf's text as it is; no "Attaching", no empty lines */
+	check_message_of(&output_folded, MSG_PRINTF, "x\n", "x\n");
+	int one = 1;
+	expect(&output_folded, call_attached, &one, "", "attached");
+	expect(&output_folded, call_maps_start, NULL, "", "maps_start");
+}
+
 int main(void)
 {
 	test_messages();
@@ -316,6 +364,7 @@ int main(void)
 	test_plain_maps();
 	test_stats();
 	test_hists();
+	test_folded();
 	types_free_all();
 	return failures ? 1 : 0;
 }
