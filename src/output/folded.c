@@ -77,31 +77,17 @@ static void put_field(FILE *out, const struct type *t, const void *data)
 		free(f.sym);
 		return;
 	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	value_print_key(mem, t, data);
-	fclose(mem);
+	size_t len;
+	char *text = value_text(value_print_key, t, data, &len);
 	put_frame(out, text, len);
 	free(text);
-}
-
-static int key_fields(const struct map_res *m)
-{
-	return !m->key ? 0 : m->multi_key ? m->key->nfields : 1;
-}
-
-static const struct type *key_field(const struct map_res *m, int i, int *offset)
-{
-	*offset = m->multi_key ? m->key->fields[i].offset : 0;
-	return m->multi_key ? m->key->fields[i].type : m->key;
 }
 
 static bool foldable(const struct map_res *m)
 {
 	bool stack = false;
-	for (int i = 0, off; i < key_fields(m); i++)
-		stack |= key_field(m, i, &off)->kind == T_STACK;
+	for (int i = 0, off; i < map_key_fields(m); i++)
+		stack |= map_key_field(m, i, &off)->kind == T_STACK;
 	return stack && map_value_is_number(m);
 }
 
@@ -117,8 +103,8 @@ static void folded_map(struct output *o, const struct map_data *d)
 		char *line = NULL, num[32];
 		size_t len = 0;
 		FILE *mem = open_memstream(&line, &len);
-		for (int f = 0, off; f < key_fields(m); f++) {
-			const struct type *t = key_field(m, f, &off);
+		for (int f = 0, off; f < map_key_fields(m); f++) {
+			const struct type *t = map_key_field(m, f, &off);
 			put_field(mem, t, d->e[i].key + off);
 		}
 		fclose(mem);

@@ -37,11 +37,10 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* A JSON string: escaped as bpftrace escapes ASCII, UTF-8 as it is. */
-static void json_string(FILE *out, const char *s, size_t len)
+/* The inside of a JSON string: ASCII escaped as bpftrace escapes it, UTF-8 as it is. */
+static void json_escaped(FILE *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	fputc('"', out);
 	for (size_t i = 0; i < len;) {
 		unsigned char c = p[i];
 		size_t seq = c >= 0x80 ? utf8_len(p + i, len - i) : 1;
@@ -57,17 +56,21 @@ static void json_string(FILE *out, const char *s, size_t len)
 			fputc(c, out);
 		i += seq ? seq : 1;
 	}
+}
+
+static void json_string(FILE *out, const char *s, size_t len)
+{
+	fputc('"', out);
+	json_escaped(out, s, len);
 	fputc('"', out);
 }
 
 /* A value's text, as a JSON string. */
-static void json_text(FILE *out, const struct type *t, const void *data)
+static void json_text(FILE *out, void (*print)(FILE *, const struct type *, const void *), const struct type *t,
+		      const void *data)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	value_print(mem, t, data);
-	fclose(mem);
+	size_t len;
+	char *text = value_text(print, t, data, &len);
 	json_string(out, text, len);
 	free(text);
 }
@@ -107,7 +110,7 @@ static void json_value(FILE *out, const struct type *t, const void *data)
 		fputs(" }", out);
 		break;
 	default:
-		json_text(out, t, data);
+		json_text(out, value_print, t, data);
 		break;
 	}
 }
@@ -151,19 +154,16 @@ static void json_maps_start(struct output *o)
 /* The key's fields as the text output prints them, joined by ",", in a string. */
 static void print_key(FILE *out, const struct map_res *m, const char *key)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	for (int i = 0; i < (m->multi_key ? m->key->nfields : 1); i++) {
-		fputs(i ? "," : "", mem);
-		if (m->multi_key)
-			value_print_key(mem, m->key->fields[i].type, key + m->key->fields[i].offset);
-		else
-			value_print_key(mem, m->key, key);
+	fputc('"', out);
+	for (int i = 0, off; i < map_key_fields(m); i++) {
+		size_t len;
+		const struct type *t = map_key_field(m, i, &off);
+		char *text = value_text(value_print_key, t, key + off, &len);
+		fputs(i ? "," : "", out);
+		json_escaped(out, text, len);
+		free(text);
 	}
-	fclose(mem);
-	json_string(out, text, len);
-	free(text);
+	fputc('"', out);
 }
 
 static void print_buckets(FILE *out, const struct map_data *d, const struct map_entry *e)

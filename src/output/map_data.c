@@ -21,6 +21,17 @@ bool map_is_mean(const struct map_res *m)
 	return map_is_agg(m, AGG_AVG) || map_is_agg(m, AGG_STATS);
 }
 
+int map_key_fields(const struct map_res *m)
+{
+	return !m->key ? 0 : m->multi_key ? m->key->nfields : 1;
+}
+
+const struct type *map_key_field(const struct map_res *m, int i, int *offset)
+{
+	*offset = m->multi_key ? m->key->fields[i].offset : 0;
+	return m->multi_key ? m->key->fields[i].type : m->key;
+}
+
 int map_buckets(const struct map_res *m)
 {
 	if (map_is_agg(m, AGG_HIST))

@@ -33,6 +33,11 @@ bool map_is_agg(const struct map_res *m, enum agg_kind agg);
 bool map_is_hist(const struct map_res *m);
 /* avg() and stats(): {total, count} */
 bool map_is_mean(const struct map_res *m);
+/* The fields of a map's key: those of @m[a, b], or the one key of @m[k]
+ * (a tuple too); none without keys. */
+int map_key_fields(const struct map_res *m);
+/* Field i's type, and its offset in the key bytes. */
+const struct type *map_key_field(const struct map_res *m, int i, int *offset);
 /* Buckets of a histogram, its under- and overflow buckets included. */
 int map_buckets(const struct map_res *m);
 /* The bounds of bucket b: [lo, hi] (an open end: has_lo/has_hi false). */

@@ -64,11 +64,9 @@ static void print_int(FILE *out, const struct fmtspec *s, uint64_t v)
 /* A value printed as text by %s (and by %r, which has no width). */
 static void print_text(FILE *out, const struct fmtspec *s, const struct type *t, const char *data)
 {
-	char *text = NULL, spec[48];
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	value_print(mem, t, data);
-	fclose(mem);
+	char spec[48];
+	size_t len;
+	char *text = value_text(value_print, t, data, &len);
 	snprintf(spec, sizeof(spec), "%.*ss", (int)(s->key - s->start), s->start);
 	fprintf(out, spec, text);
 	free(text);

@@ -44,19 +44,12 @@ static void text_maps_start(struct output *o)
 static void print_key(FILE *out, const struct map_res *m, const char *key)
 {
 	fputs(m->name, out);
-	if (!m->key)
-		return;
-	fputc('[', out);
-	if (m->multi_key) {
-		for (int i = 0; i < m->key->nfields; i++) {
-			if (i)
-				fputs(", ", out);
-			value_print_key(out, m->key->fields[i].type, key + m->key->fields[i].offset);
-		}
-	} else {
-		value_print_key(out, m->key, key);
+	for (int i = 0, off; i < map_key_fields(m); i++) {
+		const struct type *t = map_key_field(m, i, &off);
+		fputs(i ? ", " : "[", out);
+		value_print_key(out, t, key + off);
 	}
-	fputc(']', out);
+	fputs(m->key ? "]" : "", out);
 }
 
 static void print_value(FILE *out, const struct map_data *d, const struct map_entry *e)

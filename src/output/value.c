@@ -246,6 +246,16 @@ void value_print(FILE *out, const struct type *t, const void *data)
 	}
 }
 
+char *value_text(void (*print)(FILE *, const struct type *, const void *), const struct type *t, const void *data,
+		 size_t *len)
+{
+	char *text = NULL;
+	FILE *mem = open_memstream(&text, len);
+	print(mem, t, data);
+	fclose(mem);
+	return text;
+}
+
 /* Keys as bpftrace 0.17's MapKey prints them: integers signed whatever
  * their type, structs without spaces, a buffer's whole capacity (not its
  * length); the rest as values. */

@@ -16,6 +16,10 @@ void value_print(FILE *out, const struct type *t, const void *data);
  * frames are indented 4 spaces. */
 void value_print_key(FILE *out, const struct type *t, const void *data);
 
+/* What print writes of a value, as a malloc'd string of *len bytes. */
+char *value_text(void (*print)(FILE *, const struct type *, const void *), const struct type *t, const void *data,
+		 size_t *len);
+
 /* Stacks are read by the runtime, which holds the stack map: it registers
  * how to print one (indent: spaces before each frame) and how to walk its
  * frames' functions, innermost first. */
