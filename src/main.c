@@ -10,6 +10,7 @@
 #include "codegen/compile.h"
 #include "codegen/types.h"
 #include "parser/ast.h"
+#include "output/output.h"
 #include "parser/preprocess.h"
 #include "probes/probe.h"
 #include "runtime/output_file.h"
@@ -28,6 +29,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "OPTIONS:\n"
 	      "    -B MODE        output buffering mode ('line', 'full', 'none')\n"
+	      "    -f FORMAT      output format ('text', 'json', 'folded': maps keyed by stacks as\n"
+	      "                   folded stacks for flame graphs)\n"
 	      "    -o file        redirect scry's output to file\n"
 	      "    -e 'program'   execute this program\n"
 	      "    -I DIR         add the directory to the include search path\n"
@@ -84,6 +87,7 @@ struct cmdline {
 	bool list, info;
 	int helper_checks; /* -k, -kk: accepted, not implemented yet */
 	const char *output; /* -o */
+	const char *format; /* -f */
 	/* -I and --include, for the preprocessor */
 	const char *include_dirs[64], *include_files[64];
 	struct pp_opts pp;
@@ -118,7 +122,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+e:d:c:p:lvhVqkB:o:I:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:d:c:p:lvhVqkB:o:f:I:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			cl->list = true;
@@ -162,6 +166,9 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 			break;
 		case 'o':
 			cl->output = optarg;
+			break;
+		case 'f':
+			cl->format = optarg;
 			break;
 		case 'B':
 			if (set_buffering(optarg))
@@ -232,6 +239,12 @@ int main(int argc, char **argv)
 		cl.compile.strlen = (int)cl.env.strlen;
 	if (rc < 0 && cl.output && !(cl.run.out = output_file_open(cl.output)))
 		rc = 1;
+	if (rc < 0 && cl.format && !(cl.run.format = output_backend(cl.format))) {
+		fprintf(stderr, "ERROR: Invalid output format \"%s\"\nValid formats: ", cl.format);
+		output_list_formats(stderr);
+		fputc('\n', stderr);
+		rc = 1;
+	}
 	if (rc < 0)
 		rc = set_target(&cl, &target);
 	if (rc < 0)

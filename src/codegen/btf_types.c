@@ -6,6 +6,7 @@
 #include "codegen/btf_types.h"
 
 #include <bpf/btf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -131,7 +131,7 @@ static const struct type *check_system(struct cg *cg, struct node *call)
 	return allowed(cg, call) ? check_printf(cg, call) : NULL;
 }
 
-/* The record of printf, system and cat: event header, then the arguments
+/* The record of printf, system, cat and print(value): event header, then the arguments
  * laid out as a tuple; the runtime formats them. */
 static void emit_format_record(struct cg *cg, const char *fmt, struct node *first, enum event_kind kind)
 {
@@ -385,7 +385,7 @@ static void emit_map_action(struct cg *cg, struct node *call, enum event_kind ki
 static void emit_print(struct cg *cg, struct node *call)
 {
 	if (prints_value(call))
-		emit_format_record(cg, "%s\n", call->call.args, EV_PRINTF);
+		emit_format_record(cg, "", call->call.args, EV_VALUE);
 	else
 		emit_map_action(cg, call, EV_PRINT);
 }

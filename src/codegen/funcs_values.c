@@ -1,6 +1,6 @@
 /* Functions that make values the runtime prints in their own way:
  * usym, strftime, ntop, pton, buf, macaddr, cgroup_path; and strncmp. The value
- * kinds and their printing are in types.c and types_print.c. */
+ * kinds and their printing are in types.c and src/output/value.c. */
 #include <arpa/inet.h>
 #include <string.h>
 

@@ -46,6 +46,7 @@ enum event_kind {
 	EV_SYSTEM,     /* as EV_PRINTF; the text is a command to run */
 	EV_CAT,        /* as EV_PRINTF; the text is a file to print */
 	EV_JOIN,       /* id: format (the separator); then JOIN_MAX strings of JOIN_LEN bytes */
+	EV_VALUE,      /* print(value): as EV_PRINTF, the format empty, one argument */
 };
 #define JOIN_MAX 16
 #define JOIN_LEN 64

@@ -1,5 +1,6 @@
 #include "codegen/types.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

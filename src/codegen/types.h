@@ -1,5 +1,5 @@
-/* Types of the language. A type knows its size in BPF memory and how a value
- * of it prints (types_print.c), so map dumps, print() and printf share one
+/* Types of the language. A type knows its size in BPF memory; how a value of
+ * it prints is src/output/value.c, so map dumps, print() and printf share one
  * rendering. Types are immutable once built and live until exit. */
 #ifndef SCRY_TYPES_H
 #define SCRY_TYPES_H
@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 enum type_kind {
 	T_NONE,   /* statements, void calls */
@@ -97,15 +96,5 @@ const struct type *type_from_c_name(const char *name);
 
 /* Release every type built since start (they share one lifetime). */
 void types_free_all(void);
-
-/* Print a value of type t stored at data as bpftrace prints it in a map key
- * or value ("12", "bash", "(1, abc)"). */
-void type_print_value(FILE *out, const struct type *t, const void *data);
-/* Print a map key's value (one field of a multi-value key) as bpftrace does. */
-void type_print_key(FILE *out, const struct type *t, const void *data);
-/* Stacks are printed by the runtime, which holds the stack map: it
- * registers how (indent: spaces before each frame). */
-typedef void (*stack_printer)(FILE *out, const struct type *t, uint64_t value, int indent);
-void type_print_set_stack_printer(stack_printer fn);
 
 #endif

@@ -7,14 +7,14 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "codegen/resources.h"
+#include "output/output.h"
 
 struct events {
 	const struct resources *res;
 	const int *map_fds; /* the kernel maps of res->maps */
-	FILE *out;
+	struct output *out;
 	bool exiting; /* an exit record arrived: drop the records after it */
 	/* A signal to end the trace (*stop nonzero) drops the system() records
 	 * still queued. With bounded set, the work of one ring_buffer__poll or
@@ -34,7 +34,5 @@ struct events {
 
 /* ring_buffer_sample_fn: ctx is a struct events. */
 int events_handle(void *ctx, void *data, size_t size);
-/* Print a printf record's arguments (laid out as f->args) with format f->fmt. */
-void events_printf(FILE *out, const struct fmt_res *f, const char *args);
 
 #endif

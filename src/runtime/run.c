@@ -20,7 +20,7 @@
 
 #include "runtime/events.h"
 #include "runtime/load.h"
-#include "runtime/output.h"
+#include "runtime/map_read.h"
 #include "probes/probe.h"
 #include "runtime/stacks.h"
 #include "runtime/target.h"
@@ -50,6 +50,7 @@ struct session {
 	struct attachment *atts;
 	int natts;
 	struct ring_buffer *rb;
+	struct output out;      /* -o's file or stdout, in -f's format */
 	struct events ev;
 	struct attach_env env;  /* opts->env, with -c's child as the pid */
 	struct target *target;  /* -c or -p; NULL: none */
@@ -284,7 +285,7 @@ static void print_maps(struct session *s)
 	int *order = malloc((res->nmaps + 1) * sizeof(*order));
 	int n = script_maps_by_name(res, order);
 	for (int i = 0; i < n; i++)
-		output_map(s->ev.out, &res->maps[order[i]], s->map_fds[order[i]], 0, 1);
+		map_output(&s->out, &res->maps[order[i]], s->map_fds[order[i]], 0, 1);
 	free(order);
 }
 
@@ -306,7 +307,7 @@ static void report_lost(struct session *s)
 {
 	uint64_t lost = percpu_sum(s->map_fds[MAP_LOST], LOST_EVENTS);
 	if (lost > s->lost_said)
-		fprintf(s->ev.out, "Lost %llu events\n", (unsigned long long)(lost - s->lost_said));
+		s->out.backend->lost(&s->out, lost - s->lost_said);
 	s->lost_said = lost;
 }
 
@@ -361,7 +362,9 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		.map_fds = malloc(c->res.nmaps * sizeof(int)),
 		.prog_fds = malloc((c->nprogs + 1) * sizeof(int)),
 	};
-	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = opts->out ? opts->out : stdout,
+	s.out = (struct output){ .backend = opts->format ? opts->format : &output_text,
+				 .out = opts->out ? opts->out : stdout };
+	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = &s.out,
 			       .stop = &stop_signal, .bounded = true };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
@@ -395,8 +398,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		goto out;
 	}
 	if (!opts->quiet)
-		fprintf(s.ev.out, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
-	fflush(s.ev.out);
+		s.out.backend->attached(&s.out, n);
+	fflush(s.out.out);
 	/* -c: the child exists before the attach (probes may name its pid) and
 	 * execs once BEGIN has run, so none of its events is missed */
 	if (s.target && s.target->argv) {
@@ -426,7 +429,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 			break;
 		}
 		report_lost_now_and_then(&s);
-		fflush(s.ev.out);
+		fflush(s.out.out);
 	}
 	/* bpftrace 0.17 ends a child still running with SIGTERM on exit(); on
 	 * SIGINT/SIGTERM it leaves it until its own exit (target_close: SIGKILL) */
@@ -443,9 +446,9 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	run_once(&s, PROV_END);
 	ring_buffer__consume(s.rb);
 
-	fprintf(s.ev.out, "\n\n");
+	s.out.backend->maps_start(&s.out);
 	print_maps(&s);
-	fflush(s.ev.out);
+	fflush(s.out.out);
 	report_losses(&s);
 	rc = 0;
 out:

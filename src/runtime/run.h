@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "codegen/compile.h"
+#include "output/output.h"
 #include "probes/probe.h"
 #include "runtime/target.h"
 
@@ -14,6 +15,7 @@ struct run_opts {
 	bool verbose; /* the verifier's log on rejection */
 	bool quiet;   /* -q: no "Attaching N probes..." */
 	FILE *out;    /* -o: the script's output; NULL: stdout */
+	const struct output_backend *format; /* -f; NULL: text */
 	struct attach_env env; /* what every attach gets from the command line */
 	struct target *target; /* -c or -p: run() forks -c's child and ends when it
 	                          exits; the caller closes it. NULL: none */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "codegen/types.h"
+#include "output/value.h"
 #include "runtime/stacks.h"
 #include "util/elf_syms.h"
 #include "check.h"
@@ -58,7 +59,7 @@ struct usym_value {
 
 static void print_usym(FILE *f, const void *arg)
 {
-	type_print_value(f, type_special(T_USYM, 16, NULL), arg);
+	value_print(f, type_special(T_USYM, 16, NULL), arg);
 }
 
 static void check_usym(pid_t pid, uint64_t addr, const char *want)

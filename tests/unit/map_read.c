@@ -1,9 +1,9 @@
-/* The map printer against real BPF maps: each case fills a kernel map in the
- * layout maps.c gives it, replaying a bpftrace script as the BPF code would
- * (aggregations spread over CPUs), and compares output_map's text with what
- * bpftrace 0.17 printed for that script (quoted above each case; for exit
- * output, without the "Attaching" line and the two blank lines before the
- * maps). Run as root. */
+/* The map reader and the text backend against real BPF maps: each case
+ * fills a kernel map in the layout maps.c gives it, replaying a bpftrace
+ * script as the BPF code would (aggregations spread over CPUs), and compares
+ * map_output's text with what bpftrace 0.17 printed for that script (quoted
+ * above each case; for exit output, without the "Attaching" line and the two
+ * blank lines before the maps). Run as root. */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -15,7 +15,7 @@
 
 #include "codegen/resources.h"
 #include "codegen/types.h"
-#include "runtime/output.h"
+#include "runtime/map_read.h"
 
 #define STR 16 /* string size of the test's keys and values */
 
@@ -180,9 +180,9 @@ static void check(struct fixture *f, int top, int div, const char *want)
 {
 	char *got = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&got, &len);
-	int err = output_map(out, &f->m, f->fd, top, div);
-	fclose(out);
+	struct output o = { .backend = &output_text, .out = open_memstream(&got, &len) };
+	int err = map_output(&o, &f->m, f->fd, top, div);
+	fclose(o.out);
 	if (err || strcmp(got, want)) {
 		fprintf(stderr, "FAIL %s (top %d, div %d, returned %d)\n--- expected\n%s--- got\n%s---\n",
 			f->test, top, div, err, want, got);

@@ -1,4 +1,5 @@
-#include "codegen/types.h"
+/* Values as bpftrace 0.17 prints them (see value.h). */
+#include "output/value.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -12,33 +13,22 @@
 #include <time.h>
 
 #include "util/elf_syms.h"
+#include "util/load_int.h"
 #include "util/ksyms.h"
 
 static stack_printer print_stack;
+static stack_walker walk_stack;
 
-void type_print_set_stack_printer(stack_printer fn)
+void value_set_stacks(stack_printer print, stack_walker walk)
 {
-	print_stack = fn;
+	print_stack = print;
+	walk_stack = walk;
 }
 
-static int64_t load_signed(const void *p, int size)
+void value_stack_frames(const struct type *t, const void *data, frame_fn each, void *ctx)
 {
-	switch (size) {
-	case 1: return *(const int8_t *)p;
-	case 2: return *(const int16_t *)p;
-	case 4: return *(const int32_t *)p;
-	default: return *(const int64_t *)p;
-	}
-}
-
-static uint64_t load_unsigned(const void *p, int size)
-{
-	switch (size) {
-	case 1: return *(const uint8_t *)p;
-	case 2: return *(const uint16_t *)p;
-	case 4: return *(const uint32_t *)p;
-	default: return *(const uint64_t *)p;
-	}
+	if (walk_stack)
+		walk_stack(t, load_int(data, 8, false), each, ctx);
 }
 
 /* strftime() of a bpf_ktime_get_ns() value: boot-relative, made wall-clock time. */
@@ -146,6 +136,12 @@ static void print_cgroup(FILE *out, uint64_t id, const char *filter)
 	}
 }
 
+static void print_stack_indented(FILE *out, const struct type *t, const void *data, int indent)
+{
+	if (print_stack)
+		print_stack(out, t, load_int(data, 8, false), indent);
+}
+
 /* "[e0,e1,...]": values and keys print arrays alike, each element as they print it. */
 static void print_array(FILE *out, const struct type *t, const void *data,
 			void (*print_elem)(FILE *, const struct type *, const void *))
@@ -159,23 +155,23 @@ static void print_array(FILE *out, const struct type *t, const void *data,
 	fputc(']', out);
 }
 
-void type_print_value(FILE *out, const struct type *t, const void *data)
+void value_print(FILE *out, const struct type *t, const void *data)
 {
 	switch (t->kind) {
 	case T_INT:
 		if (t->is_signed)
-			fprintf(out, "%" PRId64, load_signed(data, t->size));
+			fprintf(out, "%" PRId64, (int64_t)load_int(data, t->size, true));
 		else
-			fprintf(out, "%" PRIu64, load_unsigned(data, t->size));
+			fprintf(out, "%" PRIu64, load_int(data, t->size, false));
 		break;
 	case T_STR:
 		fprintf(out, "%.*s", (int)strnlen(data, t->size), (const char *)data);
 		break;
 	case T_PTR: /* bpftrace prints a pointer value as a number, in a key as hex */
-		fprintf(out, "%" PRId64, load_signed(data, 8));
+		fprintf(out, "%" PRId64, (int64_t)load_int(data, 8, true));
 		break;
 	case T_KSYM: {
-		uint64_t off, addr = load_unsigned(data, 8);
+		uint64_t off, addr = load_int(data, 8, false);
 		const char *name = ksym_name(addr, &off);
 		if (name)
 			fputs(name, out);
@@ -187,14 +183,14 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 	}
 	case T_USYM: {
 		char sym[1024];
-		pid_t pid = (pid_t)load_unsigned((const char *)data + 8, 8);
+		pid_t pid = (pid_t)load_int((const char *)data + 8, 8, false);
 		usym_refresh(pid);
-		usym_resolve(pid, load_unsigned(data, 8), 0, sym, sizeof(sym));
+		usym_resolve(pid, load_int(data, 8, false), 0, sym, sizeof(sym));
 		fputs(sym, out);
 		break;
 	}
 	case T_TIME:
-		print_time(out, t->name, load_unsigned(data, 8));
+		print_time(out, t->name, load_int(data, 8, false));
 		break;
 	case T_INET:
 		print_inet(out, data);
@@ -208,31 +204,30 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 		break;
 	}
 	case T_CGROUP:
-		print_cgroup(out, load_unsigned(data, 8), t->name);
+		print_cgroup(out, load_int(data, 8, false), t->name);
 		break;
 	case T_ERRNO:
-		fputs(strerror((int)load_unsigned(data, 8)), out);
+		fputs(strerror((int)load_int(data, 8, false)), out);
 		break;
 	case T_USER: {
-		struct passwd *pw = getpwuid((uid_t)load_unsigned(data, 8));
+		struct passwd *pw = getpwuid((uid_t)load_int(data, 8, false));
 		if (pw)
 			fputs(pw->pw_name, out);
 		else
-			fprintf(out, "%" PRIu64, load_unsigned(data, 8));
+			fprintf(out, "%" PRIu64, load_int(data, 8, false));
 		break;
 	}
 	case T_STACK:
-		if (print_stack)
-			print_stack(out, t, load_unsigned(data, 8), 4);
+		print_stack_indented(out, t, data, 8);
 		break;
 	case T_ARRAY:
-		print_array(out, t, data, type_print_value);
+		print_array(out, t, data, value_print);
 		break;
 	case T_RECORD:
 		fputs("{ ", out);
 		for (int i = 0; i < t->nfields; i++) {
 			fprintf(out, "%s.%s = ", i ? ", " : "", t->fields[i].name);
-			type_print_value(out, t->fields[i].type, (const char *)data + t->fields[i].offset);
+			value_print(out, t->fields[i].type, (const char *)data + t->fields[i].offset);
 		}
 		fputs(" }", out);
 		break;
@@ -241,37 +236,50 @@ void type_print_value(FILE *out, const struct type *t, const void *data)
 		for (int i = 0; i < t->nfields; i++) {
 			if (i)
 				fputs(", ", out);
-			type_print_value(out, t->fields[i].type, (const char *)data + t->fields[i].offset);
+			value_print(out, t->fields[i].type, (const char *)data + t->fields[i].offset);
 		}
 		fputc(')', out);
 		break;
 	default:
-		fprintf(out, "%" PRIu64, load_unsigned(data, t->size));
+		fprintf(out, "%" PRIu64, load_int(data, t->size, false));
 		break;
 	}
+}
+
+char *value_text(void (*print)(FILE *, const struct type *, const void *), const struct type *t, const void *data,
+		 size_t *len)
+{
+	char *text = NULL;
+	FILE *mem = open_memstream(&text, len);
+	print(mem, t, data);
+	fclose(mem);
+	return text;
 }
 
 /* Keys as bpftrace 0.17's MapKey prints them: integers signed whatever
  * their type, structs without spaces, a buffer's whole capacity (not its
  * length); the rest as values. */
-void type_print_key(FILE *out, const struct type *t, const void *data)
+void value_print_key(FILE *out, const struct type *t, const void *data)
 {
 	const char *p = data;
 	switch (t->kind) {
 	case T_INT:
-		fprintf(out, "%" PRId64, load_signed(data, t->size));
+		fprintf(out, "%" PRId64, (int64_t)load_int(data, t->size, true));
 		break;
 	case T_PTR:
-		fprintf(out, "0x%" PRIx64, load_unsigned(data, 8));
+		fprintf(out, "0x%" PRIx64, load_int(data, 8, false));
+		break;
+	case T_STACK:
+		print_stack_indented(out, t, data, 4);
 		break;
 	case T_ARRAY:
-		print_array(out, t, data, type_print_key);
+		print_array(out, t, data, value_print_key);
 		break;
 	case T_RECORD:
 		fputc('{', out);
 		for (int i = 0; i < t->nfields; i++) {
 			fprintf(out, "%s.%s=", i ? "," : "", t->fields[i].name);
-			type_print_key(out, t->fields[i].type, p + t->fields[i].offset);
+			value_print_key(out, t->fields[i].type, p + t->fields[i].offset);
 		}
 		fputc('}', out);
 		break;
@@ -286,7 +294,7 @@ void type_print_key(FILE *out, const struct type *t, const void *data)
 		break;
 	}
 	default:
-		type_print_value(out, t, data);
+		value_print(out, t, data);
 		break;
 	}
 }
