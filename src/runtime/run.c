@@ -394,7 +394,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	int n = count_probes(c);
 	if (!n) { /* every attach point was a wildcard that matched nothing */
 		if (!opts->quiet)
-			fprintf(s.ev.out, "No probes to attach\n");
+			fprintf(s.out.out, "No probes to attach\n"); /* plain text in every format, as bpftrace */
 		goto out;
 	}
 	if (!opts->quiet)
