@@ -237,6 +237,8 @@ int main(int argc, char **argv)
 		rc = 1;
 	if (rc < 0 && cl.env.strlen)
 		cl.compile.strlen = (int)cl.env.strlen;
+	if (rc < 0)
+		cl.compile.ringbuf_size = env_ringbuf_size(&cl.env);
 	if (rc < 0 && cl.output && !(cl.run.out = output_file_open(cl.output)))
 		rc = 1;
 	if (rc < 0 && cl.format && !(cl.run.format = output_backend(cl.format))) {

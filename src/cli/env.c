@@ -49,9 +49,11 @@ int env_read(struct env_config *cfg)
 
 /* The ring buffer is one for all CPUs: pages x page size x CPUs, rounded up
  * to the power of two the kernel requires. */
-static uint32_t ringbuf_size(uint64_t pages)
+uint32_t env_ringbuf_size(const struct env_config *cfg)
 {
-	uint64_t want = pages * (uint64_t)sysconf(_SC_PAGESIZE) * (uint64_t)libbpf_num_possible_cpus();
+	if (!cfg->rb_pages)
+		return 0;
+	uint64_t want = cfg->rb_pages * (uint64_t)sysconf(_SC_PAGESIZE) * (uint64_t)libbpf_num_possible_cpus();
 	uint64_t size = (uint64_t)sysconf(_SC_PAGESIZE);
 	while (size < want && size < (1ull << 31))
 		size <<= 1;
@@ -66,8 +68,6 @@ void env_apply(const struct env_config *cfg, struct compiled *c)
 		if (m->name[0] == '@' && hash) /* the script's maps, not scry's own */
 			m->max_entries = (uint32_t)cfg->map_keys_max;
 	}
-	if (cfg->rb_pages)
-		c->res.maps[MAP_EVENTS].max_entries = ringbuf_size(cfg->rb_pages);
 }
 
 int env_check_probes(const struct env_config *cfg, const struct compiled *c)

@@ -17,7 +17,10 @@ struct env_config {
 /* Read the variables; returns 0, or 1 after bpftrace's error message. */
 int env_read(struct env_config *cfg);
 
-/* Apply what the compiler's output holds (map sizes, ring buffer size). */
+/* The events ring buffer's size for the compiler (its code knows it); 0: the default. */
+uint32_t env_ringbuf_size(const struct env_config *cfg);
+
+/* Apply what the compiler's output holds (map sizes). */
 void env_apply(const struct env_config *cfg, struct compiled *c);
 
 /* bpftrace's check before attaching: returns 0, or 1 after its error. */

@@ -174,11 +174,16 @@ int emit_control(struct cg *cg);
 void emit_count_lost(struct cg *cg, bool control);
 /* Increment the per-CPU count of updates of map map_idx dropped as it was full. */
 void emit_count_full(struct cg *cg, int map_idx);
-/* Reserve a ring-buffer record of size bytes with the given header; returns the
- * vreg holding the record (jumps to `skip` when there is no room). Event
- * records leave the last EVENTS_CONTROL_ROOM bytes to control records. */
-int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip);
-void emit_record_submit(struct cg *cg, int rec, bool wakeup);
+/* A reserved ring-buffer record: the vreg of its address, and the vreg of
+ * the flags to submit it with (-1: a control record, which wakes the reader). */
+struct record {
+	int ptr, flags;
+};
+/* Reserve a ring-buffer record of size bytes with the given header (jumps
+ * to `skip` when there is no room). Event records leave the end of the ring
+ * to control records, and wake the reader only once much data waits. */
+struct record emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip);
+void emit_record_submit(struct cg *cg, struct record r);
 
 /* ---- maps.c ---- */
 /* The index in the resources of the script map a map node names, or -1. */

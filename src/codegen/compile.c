@@ -174,6 +174,8 @@ int compile(const struct node *ast, const struct compile_opts *opts, struct comp
 {
 	memset(c, 0, sizeof(*c));
 	resources_init(&c->res);
+	if (opts->ringbuf_size)
+		c->res.maps[MAP_EVENTS].max_entries = opts->ringbuf_size;
 	structs_define(ast);
 	int rc = diag_error_count() ? -1 : 0;
 	for (struct node *probe = ast->prog.probes; probe; probe = probe->next)

@@ -151,46 +151,67 @@ static bool control_record(uint32_t kind)
 	return kind == EV_EXIT || kind == EV_PRINT || kind == EV_CLEAR || kind == EV_ZERO;
 }
 
-/* An event record leaves the last EVENTS_CONTROL_ROOM bytes of the ring
- * buffer to control records: with less room, it counts as lost. */
-static void emit_control_room_check(struct cg *cg, int size, int lost)
+/* An event record leaves the control room at the end of the ring buffer
+ * to control records: with less room, it counts as lost. Returns the vreg
+ * of the flags to submit it with: a wake-up once enough data waits.
+ *	used = bpf_ringbuf_query(events, BPF_RB_AVAIL_DATA);
+ *	if (used > ring - room - size) goto lost;
+ *	flags = used > wakeup && used % STEP < this record's bytes in the ring
+ *		? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+ * (While the reader sleeps, used grows by each record's bytes: one record
+ * in each STEP sees it cross a multiple of STEP.) */
+static int emit_control_room_check(struct cg *cg, int size, int lost)
 {
 	struct ir *ir = cg->ir;
+	int32_t ring = (int32_t)cg->res->maps[MAP_EVENTS].max_entries;
+	int32_t bytes = (size + BPF_RINGBUF_HDR_SZ + 7) / 8 * 8;
 	ir_map(ir, R1, MAP_EVENTS);
 	ir_movi(ir, R2, BPF_RB_AVAIL_DATA);
 	ir_call(ir, BPF_FUNC_ringbuf_query);
-	int used = ir_vreg(ir);
+	int used = ir_vreg(ir), flags = ir_vreg(ir), quiet = ir_label_new(ir);
 	ir_mov(ir, used, R0);
-	ir_jump(ir, BPF_JGT, used, -1, (int32_t)(EVENTS_RINGBUF_SIZE - EVENTS_CONTROL_ROOM) - size, lost);
+	ir_jump(ir, BPF_JGT, used, -1, ring - (int32_t)EVENTS_CONTROL_ROOM(ring) - size, lost);
+	ir_movi(ir, flags, BPF_RB_NO_WAKEUP);
+	ir_jump(ir, BPF_JLE, used, -1, (int32_t)EVENTS_WAKEUP_DATA(ring), quiet);
+	ir_alui(ir, BPF_AND, used, (int32_t)EVENTS_WAKEUP_STEP(ring) - 1);
+	ir_jump(ir, BPF_JGE, used, -1, bytes, quiet);
+	ir_movi(ir, flags, BPF_RB_FORCE_WAKEUP);
+	ir_label(ir, quiet);
+	return flags;
 }
 
-int emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip)
+struct record emit_record_reserve(struct cg *cg, int size, uint32_t kind, uint32_t id, int skip)
 {
 	struct ir *ir = cg->ir;
-	bool control = control_record(kind);
 	int have = ir_label_new(ir), lost = ir_label_new(ir);
+	/* control records are rare and must be read at once */
+	struct record r = { .flags = -1 };
+	bool control = control_record(kind);
 	if (!control)
-		emit_control_room_check(cg, size, lost);
+		r.flags = emit_control_room_check(cg, size, lost);
 	ir_map(ir, R1, MAP_EVENTS);
 	ir_movi(ir, R2, size);
 	ir_movi(ir, R3, 0);
 	ir_call(ir, BPF_FUNC_ringbuf_reserve);
-	int rec = ir_vreg(ir);
-	ir_mov(ir, rec, R0);
-	ir_jump(ir, BPF_JNE, rec, -1, 0, have);
+	r.ptr = ir_vreg(ir);
+	ir_mov(ir, r.ptr, R0);
+	ir_jump(ir, BPF_JNE, r.ptr, -1, 0, have);
 	ir_label(ir, lost);
 	emit_count_lost(cg, control);
 	ir_jump(ir, BPF_JA, 0, -1, 0, skip);
 	ir_label(ir, have);
-	ir_storei(ir, 4, rec, 0, (int32_t)kind);
-	ir_storei(ir, 4, rec, 4, (int32_t)id);
-	return rec;
+	ir_storei(ir, 4, r.ptr, 0, (int32_t)kind);
+	ir_storei(ir, 4, r.ptr, 4, (int32_t)id);
+	return r;
 }
 
-void emit_record_submit(struct cg *cg, int rec, bool wakeup)
+void emit_record_submit(struct cg *cg, struct record r)
 {
-	ir_mov(cg->ir, R1, rec);
-	ir_movi(cg->ir, R2, wakeup ? BPF_RB_FORCE_WAKEUP : 0);
+	ir_mov(cg->ir, R1, r.ptr);
+	if (r.flags < 0)
+		ir_movi(cg->ir, R2, BPF_RB_FORCE_WAKEUP);
+	else
+		ir_mov(cg->ir, R2, r.flags);
 	ir_call(cg->ir, BPF_FUNC_ringbuf_submit);
 }
 

@@ -143,11 +143,12 @@ static void emit_format_record(struct cg *cg, const char *fmt, struct node *firs
 	const struct type *args = type_tuple(elems, n);
 	int id = resources_add_fmt(cg->res, fmt, args);
 	int skip = ir_label_new(ir);
-	int rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr) + args->size, kind, id, skip);
+	struct record rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr) + args->size, kind, id, skip);
 	int i = 0;
 	for (struct node *a = first; a; a = a->next, i++)
-		emit_value_to(cg, a, args->fields[i].type, rec, (int)sizeof(struct event_hdr) + args->fields[i].offset);
-	emit_record_submit(cg, rec, false);
+		emit_value_to(cg, a, args->fields[i].type, rec.ptr,
+			      (int)sizeof(struct event_hdr) + args->fields[i].offset);
+	emit_record_submit(cg, rec);
 	ir_label(ir, skip);
 }
 
@@ -242,8 +243,7 @@ static void emit_exit(struct cg *cg, struct node *call)
 	ir_jump(ir, BPF_JEQ, p, -1, 0, set);
 	ir_storei(ir, 8, p, offsetof(struct control, exit), 1);
 	ir_label(ir, set);
-	int rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr), EV_EXIT, 0, skip);
-	emit_record_submit(cg, rec, true);
+	emit_record_submit(cg, emit_record_reserve(cg, (int)sizeof(struct event_hdr), EV_EXIT, 0, skip));
 	ir_label(ir, skip);
 	ir_jump(ir, BPF_JA, 0, -1, 0, cg->exit_label);
 }
@@ -365,20 +365,20 @@ static void emit_map_action(struct cg *cg, struct node *call, enum event_kind ki
 	struct ir *ir = cg->ir;
 	int size = (int)sizeof(struct event_hdr) + (kind == EV_PRINT ? (int)sizeof(struct print_args) : 0);
 	int skip = ir_label_new(ir);
-	int rec = emit_record_reserve(cg, size, kind, (uint32_t)map_index(cg, call->call.args), skip);
+	struct record rec = emit_record_reserve(cg, size, kind, (uint32_t)map_index(cg, call->call.args), skip);
 	if (kind == EV_PRINT) {
 		struct node *top = call->call.args->next, *div = top ? top->next : NULL;
 		int off = (int)sizeof(struct event_hdr);
 		if (top)
-			ir_store(ir, 8, rec, off, emit_expr(cg, top));
+			ir_store(ir, 8, rec.ptr, off, emit_expr(cg, top));
 		else
-			ir_storei(ir, 8, rec, off, 0);
+			ir_storei(ir, 8, rec.ptr, off, 0);
 		if (div)
-			ir_store(ir, 8, rec, off + 8, emit_expr(cg, div));
+			ir_store(ir, 8, rec.ptr, off + 8, emit_expr(cg, div));
 		else
-			ir_storei(ir, 8, rec, off + 8, 1);
+			ir_storei(ir, 8, rec.ptr, off + 8, 1);
 	}
-	emit_record_submit(cg, rec, false);
+	emit_record_submit(cg, rec);
 	ir_label(ir, skip);
 }
 
@@ -424,8 +424,7 @@ static void emit_time(struct cg *cg, struct node *call)
 	struct node *fmt = call->call.args;
 	int id = resources_add_fmt(cg->res, fmt ? fmt->str.bytes : "%H:%M:%S\n", empty_tuple());
 	int skip = ir_label_new(cg->ir);
-	int rec = emit_record_reserve(cg, (int)sizeof(struct event_hdr), EV_TIME, id, skip);
-	emit_record_submit(cg, rec, false);
+	emit_record_submit(cg, emit_record_reserve(cg, (int)sizeof(struct event_hdr), EV_TIME, id, skip));
 	ir_label(cg->ir, skip);
 }
 
@@ -438,20 +437,20 @@ static void emit_join(struct cg *cg, struct node *call)
 	int id = resources_add_fmt(cg->res, sep ? sep->str.bytes : " ", empty_tuple());
 	int skip = ir_label_new(ir), done = ir_label_new(ir);
 	int hdr = (int)sizeof(struct event_hdr);
-	int rec = emit_record_reserve(cg, hdr + JOIN_MAX * JOIN_LEN, EV_JOIN, id, skip);
+	struct record rec = emit_record_reserve(cg, hdr + JOIN_MAX * JOIN_LEN, EV_JOIN, id, skip);
 	for (int i = 0; i < JOIN_MAX; i++)
-		ir_storei(ir, 1, rec, hdr + i * JOIN_LEN, 0);
+		ir_storei(ir, 1, rec.ptr, hdr + i * JOIN_LEN, 0);
 	int base = emit_expr(cg, arr), slot = frame_alloc(&cg->frame, 8), p = ir_vreg(ir);
 	for (int i = 0; i < JOIN_MAX; i++) {
 		ir_storei(ir, 8, FP, slot, 0);
 		emit_probe_read(cg, FP, slot, 8, base, user, false);
 		ir_load(ir, 8, p, FP, slot);
 		ir_jump(ir, BPF_JEQ, p, -1, 0, done);
-		emit_probe_read(cg, rec, hdr + i * JOIN_LEN, JOIN_LEN, p, user, true);
+		emit_probe_read(cg, rec.ptr, hdr + i * JOIN_LEN, JOIN_LEN, p, user, true);
 		ir_alui(ir, BPF_ADD, base, 8);
 	}
 	ir_label(ir, done);
-	emit_record_submit(cg, rec, false);
+	emit_record_submit(cg, rec);
 	ir_label(ir, skip);
 }
 

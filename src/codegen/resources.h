@@ -19,10 +19,17 @@ enum {
 	MAP__INTERNAL,
 };
 
-#define EVENTS_RINGBUF_SIZE (1u << 20)
-/* The end of the ring buffer that only control records (exit, print,
- * clear, zero) may fill: events cannot crowd them out. */
-#define EVENTS_CONTROL_ROOM (64u << 10)
+#define EVENTS_RINGBUF_SIZE (1u << 20) /* the default; BPFTRACE_PERF_RB_PAGES sets another */
+/* The end of a ring buffer of size bytes that only control records (exit,
+ * print, clear, zero) may fill: events cannot crowd them out. */
+#define EVENTS_CONTROL_ROOM(size) ((size) / 16)
+/* Event records do not wake the reader (a wake-up costs microseconds,
+ * several times the rest of a printf) until this much data waits; it polls
+ * often enough anyway that output is prompt at low rates. Past it, one
+ * record in each EVENTS_WAKEUP_STEP bytes wakes it: one per record costs as
+ * much when the reader is the slower. Control records wake it at once. */
+#define EVENTS_WAKEUP_DATA(size) ((size) / 16)
+#define EVENTS_WAKEUP_STEP(size) ((size) / 32) /* a power of two, as size is */
 /* The entries of MAP_LOST. */
 enum { LOST_EVENTS, LOST_CONTROL, LOST__COUNT };
 #define MAP_DEFAULT_ENTRIES 4096

@@ -248,16 +248,18 @@ static int watch_target(struct session *s)
 	return 0;
 }
 
-#define POLL_MS 100
+/* Event records wake the reader only once much data waits (see
+ * EVENTS_WAKEUP_DATA): at low rates their output comes when the wait ends. */
+#define POLL_MS 50
 
-/* Handle what the ring buffer holds, waiting up to POLL_MS for something. */
-static int poll_events(struct session *s)
+/* Handle what the ring buffer holds, waiting up to POLL_MS for a wake-up
+ * first unless the last batch ended with records left. */
+static int poll_events(struct session *s, bool more)
 {
 	s->ev.batch_end_ns = 0;
-	if (s->epfd < 0)
-		return ring_buffer__poll(s->rb, POLL_MS);
 	struct epoll_event ev[2];
-	if (epoll_wait(s->epfd, ev, 2, POLL_MS) < 0)
+	int epfd = s->epfd >= 0 ? s->epfd : ring_buffer__epoll_fd(s->rb);
+	if (epoll_wait(epfd, ev, 2, more ? 0 : POLL_MS) < 0)
 		return -errno;
 	return ring_buffer__consume(s->rb);
 }
@@ -422,8 +424,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		fflush(stderr);
 	}
 	enum stop_reason why;
-	while ((why = stop_reason(&s)) == RUNNING) {
-		int err = poll_events(&s);
+	for (int err = 0; (why = stop_reason(&s)) == RUNNING;) {
+		err = poll_events(&s, err == EVENTS_BREAK);
 		if (err < 0 && err != -EINTR && err != EVENTS_BREAK) {
 			diag_fatal("failed to read events: %s", strerror(-err));
 			break;
