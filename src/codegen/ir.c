@@ -63,6 +63,13 @@ void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label
 	i->label = label;
 }
 
+void ir_jump32(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label)
+{
+	ir_jump(ir, op, dst, src, imm, label);
+	struct bpf_insn *bi = &ir->insns[ir->len - 1].bi;
+	bi->code = (uint8_t)((bi->code & ~0x07) | BPF_JMP32);
+}
+
 void ir_imm64(struct ir *ir, int dst, uint64_t value)
 {
 	struct ir_insn *i = append(ir, IR_IMM64);

@@ -57,6 +57,9 @@ void ir_emit(struct ir *ir, struct bpf_insn bi, int dst, int src);
 void ir_label(struct ir *ir, int label);
 /* Jump to label: op is BPF_JA for unconditional, else compares dst with src (or imm when src < 0). */
 void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label);
+/* The same on the low 32 bits (BPF_JMP32): for a helper whose kernel side
+ * returns int, as map updates did before 6.4 (the upper half is not a sign) */
+void ir_jump32(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label);
 void ir_imm64(struct ir *ir, int dst, uint64_t value);
 void ir_map(struct ir *ir, int dst, int map_index);
 void ir_func(struct ir *ir, int dst, int func_index);

@@ -244,7 +244,9 @@ static void emit_map_put(struct cg *cg, int map_idx, int key_off, int val_off, i
 	 * other way round, each iteration's paths were explored separately) */
 	int err = ir_vreg(cg->ir), full = ir_label_new(cg->ir), done = ir_label_new(cg->ir);
 	ir_mov(cg->ir, err, R0);
-	ir_jump(cg->ir, BPF_JEQ, err, -1, -E2BIG, full);
+	/* before 6.4 the verifier calls the map's update, which returns int:
+	 * -E2BIG arrives as 0xfffffff9, compared on 32 bits */
+	ir_jump32(cg->ir, BPF_JEQ, err, -1, -E2BIG, full);
 	ir_jump(cg->ir, BPF_JA, 0, -1, 0, done);
 	ir_label(cg->ir, full);
 	emit_count_full(cg, map_idx);
