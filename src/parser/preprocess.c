@@ -4,6 +4,7 @@
  * kernel's headers in a few milliseconds. Scripts without a directive skip
  * it. libtcc writes what it preprocesses to stdout: it is caught in a memfd. */
 #include "parser/preprocess.h"
+#include "util/strlist.h"
 
 #include <libtcc.h>
 #include <limits.h>
@@ -137,20 +138,17 @@ static void kernel_headers(TCCState *s, struct pp_out *out)
 }
 
 struct messages {
-	char *error;    /* the first error, as libtcc words it */
-	char *warnings; /* one per line */
-	size_t wlen;
+	char *error;             /* the first error, as libtcc words it */
+	struct strlist warnings; /* each with its include chain */
 };
 
 static void on_message(void *opaque, const char *msg)
 {
 	struct messages *m = opaque;
-	if (strstr(msg, ": warning: ")) {
-		append(&m->warnings, &m->wlen, msg);
-		append(&m->warnings, &m->wlen, "\n");
-	} else if (!m->error) {
+	if (strstr(msg, ": warning: "))
+		strlist_add(&m->warnings, msg);
+	else if (!m->error)
 		m->error = strdup(msg);
-	}
 }
 
 /* libtcc's preprocessed text, written to stdout, caught in a memfd */
@@ -221,17 +219,15 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 	char *text = run(s, input);
 	tcc_delete(s);
 
-	for (char *w = m.warnings, *nl; w && (nl = strchr(w, '\n')); w = nl + 1) {
-		*nl = 0;
-		pp_report(w, "WARNING", src);
-	}
+	for (int i = 0; i < m.warnings.len; i++)
+		pp_report(m.warnings.items[i], "WARNING", src);
 	int rc = text ? 0 : -1;
 	if (text)
 		pp_split(text, src->name, blanked, out);
 	else
 		pp_report(m.error ? m.error : "the preprocessor failed", "ERROR", src);
 	free(m.error);
-	free(m.warnings);
+	strlist_free(&m.warnings);
 	free(input);
 	free(blanked);
 	free(text);
