@@ -18,6 +18,7 @@
 #include "runtime/target.h"
 #include "util/diag.h"
 #include "util/elf_syms.h"
+#include "util/strlist.h"
 
 static void usage(FILE *out)
 {
@@ -88,9 +89,7 @@ struct cmdline {
 	int helper_checks; /* -k, -kk: accepted, not implemented yet */
 	const char *output; /* -o */
 	const char *format; /* -f */
-	/* -I and --include, for the preprocessor */
-	const char *include_dirs[64], *include_files[64];
-	struct pp_opts pp;
+	struct pp_opts pp; /* -I and --include */
 	struct env_config env;
 	struct compile_opts compile;
 	struct run_opts run;
@@ -175,12 +174,10 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 				return 1;
 			break;
 		case 'I':
-			if (cl->pp.ninclude_dirs < 64)
-				cl->include_dirs[cl->pp.ninclude_dirs++] = optarg;
+			strlist_add(&cl->pp.include_dirs, optarg);
 			break;
 		case OPT_INCLUDE:
-			if (cl->pp.ninclude_files < 64)
-				cl->include_files[cl->pp.ninclude_files++] = optarg;
+			strlist_add(&cl->pp.include_files, optarg);
 			break;
 		case OPT_INFO:
 			cl->info = true;
@@ -227,8 +224,6 @@ int main(int argc, char **argv)
 	struct cmdline cl = { 0 };
 	struct target target = TARGET_NONE;
 	int rc = parse_options(argc, argv, &cl);
-	cl.pp.include_dirs = cl.include_dirs;
-	cl.pp.include_files = cl.include_files;
 	if (rc < 0 && cl.info) {
 		info_print(stdout, SCRY_VERSION);
 		return 0;
@@ -254,6 +249,8 @@ int main(int argc, char **argv)
 	target_close(&target);
 	if (cl.run.out)
 		fclose(cl.run.out);
+	strlist_free(&cl.pp.include_dirs);
+	strlist_free(&cl.pp.include_files);
 	return rc;
 }
 

@@ -4,7 +4,6 @@
  * kernel's headers in a few milliseconds. Scripts without a directive skip
  * it. libtcc writes what it preprocesses to stdout: it is caught in a memfd. */
 #include "parser/preprocess.h"
-#include "util/strlist.h"
 
 #include <libtcc.h>
 #include <limits.h>
@@ -179,7 +178,7 @@ static char *run(TCCState *s, const char *input)
 int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!opts->ninclude_files && !has_directive(src->text)) {
+	if (!opts->include_files.len && !has_directive(src->text)) {
 		out->script = strdup(src->text);
 		return 0;
 	}
@@ -199,13 +198,13 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 		tcc_add_include_path(s, *dir ? dir : "/");
 		free(dir);
 	}
-	for (int i = 0; i < opts->ninclude_dirs; i++)
-		tcc_add_include_path(s, opts->include_dirs[i]);
+	for (int i = 0; i < opts->include_dirs.len; i++)
+		tcc_add_include_path(s, opts->include_dirs.items[i]);
 	kernel_headers(s, out);
 
-	for (int i = 0; i < opts->ninclude_files; i++) {
+	for (int i = 0; i < opts->include_files.len; i++) {
 		char opt[PATH_MAX + 16];
-		snprintf(opt, sizeof(opt), "-include %s", opts->include_files[i]);
+		snprintf(opt, sizeof(opt), "-include %s", opts->include_files.items[i]);
 		tcc_set_options(s, opt);
 	}
 

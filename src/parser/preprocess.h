@@ -5,13 +5,11 @@
 #define SCRY_PREPROCESS_H
 
 #include "util/diag.h"
+#include "util/strlist.h"
 
 /* -I DIR and --include FILE */
 struct pp_opts {
-	const char *const *include_dirs;
-	int ninclude_dirs;
-	const char *const *include_files;
-	int ninclude_files;
+	struct strlist include_dirs, include_files;
 };
 
 /* The text one #include of the script brought in (headers it includes too). */
