@@ -61,10 +61,12 @@ void pp_report(const char *msg, const char *kind, const struct source *src)
 	struct place chain[MAX_CHAIN];
 	int n = 0;
 	const char *line = msg, *nl;
-	static const char from[] = "In file included from ";
+	static const char from[] = "In file included from ", string[] = "<string>:";
 	while ((nl = strchr(line, '\n')) && !strncmp(line, from, sizeof(from) - 1)) {
-		if (n < MAX_CHAIN)
-			chain[n++] = place_of(line + sizeof(from) - 1, nl);
+		const char *file = line + sizeof(from) - 1;
+		/* "<string>": the script's text before its #line, where --include files are read */
+		if (n < MAX_CHAIN && strncmp(file, string, sizeof(string) - 1))
+			chain[n++] = place_of(file, nl);
 		line = nl + 1;
 	}
 	const char *k = strstr(line, !strcmp(kind, "ERROR") ? ": error: " : ": warning: ");
