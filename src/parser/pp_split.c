@@ -6,40 +6,34 @@
 #include "parser/preprocess.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-	char *s;
-	size_t len;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	b->s = realloc(b->s, b->len + n + 1);
-	if (!b->s)
-		abort();
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
 struct splitter {
-	const char *name;        /* the script's */
 	const char *const *src;  /* the script's lines (comments blanked) */
 	int nsrc;
-	struct buf script;
+	FILE *script;            /* writes out->script */
+	size_t script_len;
 	int script_lines;        /* newlines in script */
-	struct buf header;       /* of the open #include, if any */
+	FILE *header;            /* writes the open #include's text; NULL: none open */
+	size_t header_len;
 	struct pp_out *out;
 };
 
+static FILE *memstream(char **text, size_t *len)
+{
+	FILE *f = open_memstream(text, len);
+	if (!f)
+		abort();
+	return f;
+}
+
 static void header_close(struct splitter *sp)
 {
-	if (!sp->out->nheaders || sp->out->headers[sp->out->nheaders - 1].text)
-		return;
-	sp->out->headers[sp->out->nheaders - 1].text = sp->header.s ? sp->header.s : strdup("");
-	sp->header = (struct buf){ 0 };
+	if (sp->header)
+		fclose(sp->header);
+	sp->header = NULL;
 }
 
 static void header_open(struct splitter *sp, int line, const char *path, size_t plen)
@@ -49,7 +43,9 @@ static void header_open(struct splitter *sp, int line, const char *path, size_t 
 	o->headers = realloc(o->headers, (o->nheaders + 1) * sizeof(*o->headers));
 	if (!o->headers)
 		abort();
-	o->headers[o->nheaders++] = (struct pp_header){ line, strndup(path, plen), NULL };
+	struct pp_header *h = &o->headers[o->nheaders++];
+	*h = (struct pp_header){ line, strndup(path, plen), NULL };
+	sp->header = memstream(&h->text, &sp->header_len);
 }
 
 static void map_columns(int line, const char *out, size_t olen, const char *src, size_t slen)
@@ -66,11 +62,9 @@ static void map_columns(int line, const char *out, size_t olen, const char *src,
 
 static void script_line(struct splitter *sp, int line, const char *s, size_t n)
 {
-	while (sp->script_lines < line - 1) {
-		put(&sp->script, "\n", 1);
-		sp->script_lines++;
-	}
-	put(&sp->script, s, n);
+	for (; sp->script_lines < line - 1; sp->script_lines++)
+		fputc('\n', sp->script);
+	fwrite(s, 1, n, sp->script);
 	if (line >= 1 && line <= sp->nsrc) {
 		const char *src = sp->src[line - 1];
 		map_columns(line, s, n, src, strcspn(src, "\n"));
@@ -79,7 +73,8 @@ static void script_line(struct splitter *sp, int line, const char *s, size_t n)
 
 void pp_split(const char *cpp_out, const char *script_name, const char *script_text, struct pp_out *out)
 {
-	struct splitter sp = { .name = script_name, .out = out };
+	struct splitter sp = { .out = out };
+	sp.script = memstream(&out->script, &sp.script_len);
 	const char **lines = NULL;
 	for (const char *p = script_text; *p;) {
 		lines = realloc(lines, (sp.nsrc + 1) * sizeof(*lines));
@@ -91,7 +86,7 @@ void pp_split(const char *cpp_out, const char *script_name, const char *script_t
 	}
 	sp.src = lines;
 
-	bool in_script = false, in_header = false;
+	bool in_script = false;
 	int line = 1;
 	for (const char *p = cpp_out; *p;) {
 		size_t n = strcspn(p, "\n");
@@ -103,21 +98,17 @@ void pp_split(const char *cpp_out, const char *script_name, const char *script_t
 			bool to_script = flen == strlen(script_name) && !strncmp(file, script_name, flen);
 			const char *flags = file + flen + 1;
 			bool entering = flags < p + n && !strncmp(flags, " 1", 2);
-			if (entering && !in_header && !to_script && file[0] != '<') {
-				/* the script's #include line, or 0: --include */
+			/* a header entered from the script: at its #include line, or 0 (--include) */
+			if (entering && !sp.header && !to_script && file[0] != '<')
 				header_open(&sp, in_script ? line : 0, file, flen);
-				in_header = true;
-			} else if (to_script) {
+			else if (to_script)
 				header_close(&sp);
-				in_header = false;
-			}
 			in_script = to_script;
 			line = next;
 		} else if (in_script) {
 			script_line(&sp, line++, p, n);
-		} else if (in_header) {
-			put(&sp.header, p, n);
-			put(&sp.header, "\n", 1);
+		} else if (sp.header) {
+			fprintf(sp.header, "%.*s\n", (int)n, p);
 			line++;
 		}
 		p += n;
@@ -128,10 +119,8 @@ void pp_split(const char *cpp_out, const char *script_name, const char *script_t
 	int want = 0;
 	for (const char *p = script_text; (p = strchr(p, '\n')); p++)
 		want++;
-	while (sp.script_lines < want) {
-		put(&sp.script, "\n", 1);
-		sp.script_lines++;
-	}
-	out->script = sp.script.s ? sp.script.s : strdup("");
+	for (; sp.script_lines < want; sp.script_lines++)
+		fputc('\n', sp.script);
+	fclose(sp.script);
 	free(lines);
 }

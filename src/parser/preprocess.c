@@ -65,25 +65,23 @@ static char *blank_comments(const char *text)
 	return s;
 }
 
-static void append(char **buf, size_t *len, const char *s)
+/* What libtcc compiles: the script, comments blanked, under its own name */
+static char *tcc_input(const char *name, const char *blanked)
 {
-	size_t n = strlen(s);
-	*buf = realloc(*buf, *len + n + 1);
-	if (!*buf)
+	char *input;
+	size_t len;
+	FILE *f = open_memstream(&input, &len);
+	if (!f)
 		abort();
-	memcpy(*buf + *len, s, n + 1);
-	*len += n;
-}
-
-/* A C string literal of s */
-static void append_quoted(char **buf, size_t *len, const char *s)
-{
-	append(buf, len, "\"");
-	for (; *s; s++) {
-		char c[3] = { '\\', *s, 0 };
-		append(buf, len, *s == '"' || *s == '\\' ? c : c + 1);
+	fputs("#line 1 \"", f);
+	for (; *name; name++) {
+		if (*name == '"' || *name == '\\')
+			fputc('\\', f);
+		fputc(*name, f);
 	}
-	append(buf, len, "\"");
+	fprintf(f, "\"\n%s", blanked);
+	fclose(f);
+	return input;
 }
 
 static bool is_dir(const char *path)
@@ -208,13 +206,8 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 		tcc_set_options(s, opt);
 	}
 
-	char *input = NULL;
-	size_t len = 0;
-	append(&input, &len, "#line 1 ");
-	append_quoted(&input, &len, src->name);
-	append(&input, &len, "\n");
 	char *blanked = blank_comments(src->text);
-	append(&input, &len, blanked);
+	char *input = tcc_input(src->name, blanked);
 	char *text = run(s, input);
 	tcc_delete(s);
 
