@@ -35,10 +35,7 @@ static struct place place_of(const char *s, const char *end)
 
 struct loc pp_line_span(const struct source *src, int line)
 {
-	const char *p = src->text;
-	for (int l = 1; l < line && p; l++)
-		if ((p = strchr(p, '\n')))
-			p++;
+	const char *p = diag_source_line(src, line);
 	struct loc loc = { line, 1, line, 1 };
 	if (p) {
 		int len = (int)strcspn(p, "\n");

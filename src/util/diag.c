@@ -41,6 +41,16 @@ static int map_column(int line, int col, bool last)
 }
 
 void diag_set_source(const struct source *src) { current = src; }
+
+const char *diag_source_line(const struct source *src, int line)
+{
+	const char *p = src->text;
+	for (int l = 1; l < line && p; l++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	return p;
+}
+
 const struct source *diag_source(void) { return current; }
 int diag_error_count(void) { return errors; }
 void diag_reset(void) { errors = 0; }
@@ -48,12 +58,7 @@ void diag_reset(void) { errors = 0; }
 /* Print line `line` of the source and underline columns [first, last). */
 static void show_span(const struct loc *loc)
 {
-	const char *p = current->text;
-	for (int l = 1; l < loc->first_line && p; l++) {
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
+	const char *p = diag_source_line(current, loc->first_line);
 	if (!p || !*p)
 		return; /* the end of the text, after its last line */
 	int len = (int)strcspn(p, "\n");

@@ -22,6 +22,8 @@ struct source {
 
 void diag_set_source(const struct source *src);
 const struct source *diag_source(void);
+/* Where line `line` (1-based) of src's text starts; NULL past its end. */
+const char *diag_source_line(const struct source *src, int line);
 
 void diag_error(const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
