@@ -40,46 +40,37 @@ static void folded_value(struct output *o, const struct type *t, const void *dat
 	output_text.value(o, t, data);
 }
 
-/* A frame: ';' separates frames and the last ' ' the count, newlines end lines. */
-static void put_frame(FILE *out, const char *sym, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		fputc(sym[i] == ';' ? ':' : sym[i] == '\n' ? ' ' : sym[i], out);
-	fputc(';', out);
-}
-
-/* A stack's frames, gathered innermost first, then put root first. */
-struct frames {
-	char **sym;
-	int n;
+/* The line being written: its frames joined by ';' */
+struct line {
+	FILE *out;
+	bool first; /* no frame written yet */
 };
 
-static void gather(const char *sym, void *ctx)
+/* A frame, ';' in it made ':' and newlines ' ': ';' separates frames, ' '
+ * the count, and newlines end lines. */
+static void put_frame(struct line *l, const char *sym, size_t len)
 {
-	struct frames *f = ctx;
-	char **more = realloc(f->sym, (f->n + 1) * sizeof(*more));
-	if (!more)
-		return;
-	f->sym = more;
-	f->sym[f->n++] = strdup(sym);
+	if (!l->first)
+		fputc(';', l->out);
+	l->first = false;
+	for (size_t i = 0; i < len; i++)
+		fputc(sym[i] == ';' ? ':' : sym[i] == '\n' ? ' ' : sym[i], l->out);
 }
 
-static void put_field(FILE *out, const struct type *t, const void *data)
+static void put_function(const char *sym, void *ctx)
+{
+	put_frame(ctx, sym, strlen(sym));
+}
+
+static void put_field(struct line *l, const struct type *t, const void *data)
 {
 	if (t->kind == T_STACK) {
-		struct frames f = { 0 };
-		value_stack_frames(t, data, gather, &f);
-		for (int i = f.n - 1; i >= 0; i--) {
-			if (f.sym[i])
-				put_frame(out, f.sym[i], strlen(f.sym[i]));
-			free(f.sym[i]);
-		}
-		free(f.sym);
+		value_stack_frames(t, data, put_function, l);
 		return;
 	}
 	size_t len;
 	char *text = value_text(value_print_key, t, data, &len);
-	put_frame(out, text, len);
+	put_frame(l, text, len);
 	free(text);
 }
 
@@ -100,18 +91,14 @@ static void folded_map(struct output *o, const struct map_data *d)
 		return;
 	}
 	for (int i = 0; i < d->n; i++) {
-		char *line = NULL, num[32];
-		size_t len = 0;
-		FILE *mem = open_memstream(&line, &len);
+		struct line l = { o->out, true };
+		char num[32];
 		for (int f = 0, off; f < map_key_fields(m); f++) {
 			const struct type *t = map_key_field(m, f, &off);
-			put_field(mem, t, d->e[i].key + off);
+			put_field(&l, t, d->e[i].key + off);
 		}
-		fclose(mem);
 		map_number(d, &d->e[i], num, sizeof(num));
-		/* the last frame's ';' makes way for the count */
-		fprintf(o->out, "%.*s %s\n", (int)(len ? len - 1 : 0), line, num);
-		free(line);
+		fprintf(o->out, " %s\n", num);
 	}
 }
 

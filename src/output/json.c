@@ -169,17 +169,18 @@ static void print_key(FILE *out, const struct map_res *m, const char *key)
 static void print_buckets(FILE *out, const struct map_data *d, const struct map_entry *e)
 {
 	int first, last;
+	bool any = map_bucket_span(d->m, e, &first, &last);
 	fputc('[', out);
-	for (int b = 0; map_bucket_span(d->m, e, &first, &last) && b <= last - first; b++) {
+	for (int b = first; any && b <= last; b++) {
 		int64_t lo, hi;
 		bool has_lo, has_hi;
-		map_bucket_range(d->m, first + b, &lo, &has_lo, &hi, &has_hi);
-		fputs(b ? ", {" : "{", out);
+		map_bucket_range(d->m, b, &lo, &has_lo, &hi, &has_hi);
+		fputs(b > first ? ", {" : "{", out);
 		if (has_lo)
 			fprintf(out, "\"min\": %" PRId64 ", ", lo);
 		if (has_hi)
 			fprintf(out, "\"max\": %" PRId64 ", ", hi);
-		fprintf(out, "\"count\": %" PRIu64 "}", map_bucket_count(d, e, first + b));
+		fprintf(out, "\"count\": %" PRIu64 "}", map_bucket_count(d, e, b));
 	}
 	fputc(']', out);
 }

@@ -66,6 +66,10 @@ static void print_text(FILE *out, const struct fmtspec *s, const struct type *t,
 {
 	char spec[48];
 	size_t len;
+	if (s->key == s->start + 1) { /* no flags, width or precision: the text as it is */
+		value_print(out, t, data);
+		return;
+	}
 	char *text = value_text(value_print, t, data, &len);
 	snprintf(spec, sizeof(spec), "%.*ss", (int)(s->key - s->start), s->start);
 	fprintf(out, spec, text);

@@ -22,12 +22,12 @@ char *value_text(void (*print)(FILE *, const struct type *, const void *), const
 
 /* Stacks are read by the runtime, which holds the stack map: it registers
  * how to print one (indent: spaces before each frame) and how to walk its
- * frames' functions, innermost first. */
+ * frames' functions, root first. */
 typedef void (*stack_printer)(FILE *out, const struct type *t, uint64_t value, int indent);
 typedef void (*frame_fn)(const char *sym, void *ctx);
 typedef void (*stack_walker)(const struct type *t, uint64_t value, frame_fn each, void *ctx);
 void value_set_stacks(stack_printer print, stack_walker walk);
-/* Each frame of the stack value at data, innermost first. */
+/* Each frame of the stack value at data, root first. */
 void value_stack_frames(const struct type *t, const void *data, frame_fn each, void *ctx);
 
 #endif

@@ -178,10 +178,12 @@ static void handle_text(struct events *ev, const struct event_hdr *hdr, size_t s
 {
 	const struct fmt_res *f = &ev->res->fmts[hdr->id];
 	const char *args = (const char *)(hdr + 1);
-	char *text = NULL;
-	size_t len = 0;
 	bool say = true;
-	FILE *mem = open_memstream(&text, &len);
+	if (!ev->text)
+		ev->text = open_memstream(&ev->text_buf, &ev->text_len);
+	else
+		rewind(ev->text); /* the size is the position at the flush below */
+	FILE *mem = ev->text;
 	if (hdr->kind == EV_PRINTF) {
 		printf_format(mem, f, args);
 	} else if (hdr->kind == EV_TIME) {
@@ -198,10 +200,9 @@ static void handle_text(struct events *ev, const struct event_hdr *hdr, size_t s
 		say = run_formatted(ev, hdr->kind, what, mem);
 		free(what);
 	}
-	fclose(mem);
+	fflush(mem);
 	if (say)
-		ev->out->backend->message(ev->out, message_of[hdr->kind], text, len);
-	free(text);
+		ev->out->backend->message(ev->out, message_of[hdr->kind], ev->text_buf, ev->text_len);
 }
 
 /* One record. */
@@ -255,4 +256,13 @@ int events_handle(void *ctx, void *data, size_t size)
 	if (ev->bounded && (stop_requested(ev) || ev->exiting || now_ns() >= ev->batch_end_ns))
 		return EVENTS_BREAK;
 	return 0;
+}
+
+void events_close(struct events *ev)
+{
+	if (ev->text)
+		fclose(ev->text);
+	free(ev->text_buf);
+	ev->text = NULL;
+	ev->text_buf = NULL;
 }

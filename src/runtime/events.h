@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "codegen/resources.h"
 #include "output/output.h"
@@ -26,6 +27,11 @@ struct events {
 	bool bounded;
 	uint64_t batch_end_ns;             /* CLOCK_MONOTONIC; 0: not started */
 	uint64_t skipped_system; /* system() commands dropped on a signal */
+	/* The text of the record at hand: one stream kept from record to
+	 * record (opening one per record cost more than printf's formatting). */
+	FILE *text;
+	char *text_buf;
+	size_t text_len;
 };
 
 /* What events_handle returns to end a poll early (libbpf passes it on). */
@@ -34,5 +40,7 @@ struct events {
 
 /* ring_buffer_sample_fn: ctx is a struct events. */
 int events_handle(void *ctx, void *data, size_t size);
+/* Free what handling the records kept. */
+void events_close(struct events *ev);
 
 #endif

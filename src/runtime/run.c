@@ -349,6 +349,7 @@ static void session_close(struct session *s)
 {
 	detach_all(s);
 	ring_buffer__free(s->rb);
+	events_close(&s->ev);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	close_fds(s->prog_fds, s->c->nprogs);

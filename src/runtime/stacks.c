@@ -38,14 +38,24 @@ static void frame_symbol(char *buf, size_t len, const struct type *t, pid_t pid,
 		snprintf(buf, len, "0x%" PRIx64, ip);
 }
 
+/* The frames of ips[0..n) shown: up to the first 0, at most t->len. */
+static int frames_shown(const struct type *t, const uint64_t *ips, int n)
+{
+	int i = 0;
+	while (i < n && i < t->len && ips[i])
+		i++;
+	return i;
+}
+
 void stack_print_frames(FILE *out, const struct type *t, pid_t pid, const uint64_t *ips, int n, int indent)
 {
 	bool perf = t->name != NULL; /* perf's form: tab, address, symbol */
 	char sym[4200];
 	if (t->user)
 		usym_refresh(pid); /* once per stack: its process may have exited */
+	int shown = frames_shown(t, ips, n);
 	fputc('\n', out);
-	for (int i = 0; i < n && i < t->len && ips[i]; i++) {
+	for (int i = 0; i < shown; i++) {
 		frame_symbol(sym, sizeof(sym), t, pid, ips[i], perf ? FRAME_PERF : FRAME_BPFTRACE);
 		if (perf)
 			fprintf(out, "\t%" PRIx64 " %s\n", ips[i], sym);
@@ -86,7 +96,7 @@ void stack_walk(const struct type *t, uint64_t value, frame_fn each, void *ctx)
 		return;
 	if (t->user)
 		usym_refresh(pid);
-	for (int i = 0; i < STACK_MAX_DEPTH && i < t->len && ips[i]; i++) {
+	for (int i = frames_shown(t, ips, STACK_MAX_DEPTH) - 1; i >= 0; i--) {
 		frame_symbol(sym, sizeof(sym), t, pid, ips[i], FRAME_FUNCTION);
 		each(sym, ctx);
 	}

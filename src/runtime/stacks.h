@@ -18,7 +18,7 @@ void stacks_init(int map_fd);
 /* Print the frames of a stack value, each on its own line after `indent`
  * spaces, the whole starting with a newline, as bpftrace does. */
 void stack_print(FILE *out, const struct type *t, uint64_t value, int indent);
-/* Each frame's function (no offset), innermost first, to each(sym, ctx). */
+/* Each frame's function (no offset), root first, to each(sym, ctx). */
 void stack_walk(const struct type *t, uint64_t value, frame_fn each, void *ctx);
 /* The same as stack_print for frames at hand: ips[0..n) up to the first 0
  * and at most t->len of them; pid is the process of a user stack. */

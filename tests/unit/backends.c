@@ -317,15 +317,15 @@ static void test_hists(void)
 	check_map(&(struct map_data){ &l, &ze, 1, 1 }, "@l: \n\n", "{\"type\": \"hist\", \"data\": {\"@l\": []}}\n");
 }
 
-/* Stack value 7 has three frames; the runtime's walker gives them innermost first. */
+/* Stack value 7 has three frames; the runtime's walker gives them root first. */
 static void fake_walk(const struct type *t, uint64_t value, frame_fn each, void *ctx)
 {
 	(void)t;
 	if (value != 7)
 		return;
-	each("leaf", ctx);
-	each("mid;dle", ctx);
 	each("root", ctx);
+	each("mid;dle", ctx);
+	each("leaf", ctx);
 }
 
 static void test_folded(void)

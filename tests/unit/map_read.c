@@ -15,6 +15,7 @@
 
 #include "codegen/resources.h"
 #include "codegen/types.h"
+#include "output/map_data.h"
 #include "runtime/map_read.h"
 
 #define STR 16 /* string size of the test's keys and values */
@@ -28,11 +29,6 @@ struct fixture {
 	int fd, ncpus, next_cpu;
 };
 
-static bool is_hist(const struct map_res *m)
-{
-	return m->value->kind == T_AGG && (m->value->agg == AGG_HIST || m->value->agg == AGG_LHIST);
-}
-
 /* Declared as map_declare does it */
 static struct fixture map(const char *test, const char *name, const struct type *key, const struct type *value)
 {
@@ -45,7 +41,7 @@ static struct fixture map(const char *test, const char *name, const struct type 
 	if (value->kind == T_AGG) {
 		f.m.bpf_type = BPF_MAP_TYPE_PERCPU_HASH;
 		f.m.value_size = agg_value_size(value->agg);
-		f.m.key_size += is_hist(&f.m) ? 8 : 0;
+		f.m.key_size += map_is_hist(&f.m) ? 8 : 0;
 	} else {
 		f.m.bpf_type = BPF_MAP_TYPE_HASH;
 		f.m.value_size = value->size;
@@ -131,10 +127,10 @@ static void aggregate(struct fixture *f, const void *key, int64_t v)
 {
 	const struct map_res *m = &f->m;
 	char k[128] = { 0 };
-	size_t ksize = m->key_size - (is_hist(m) ? 8 : 0);
+	size_t ksize = m->key_size - (map_is_hist(m) ? 8 : 0);
 	if (key)
 		memcpy(k, key, ksize);
-	if (is_hist(m)) {
+	if (map_is_hist(m)) {
 		int64_t b = m->value->agg == AGG_HIST ? log2_bucket(v) : linear_bucket(m, v);
 		memcpy(k + ksize, &b, 8);
 	}
