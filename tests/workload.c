@@ -3,7 +3,9 @@
  *   workload getpid N       getpid() N times (raw syscall)
  *   workload read N         read 1 byte of /dev/zero N times
  *   workload sizes N        read 1, 2, ..., N bytes of /dev/zero: N reads of known, different sizes
- *   workload sleep N MS     sleep MS milliseconds N times (each a voluntary context switch) */
+ *   workload sleep N MS     sleep MS milliseconds N times (each a voluntary context switch)
+ *   workload badsockopt N   getsockopt(-1, 2, 3, 0x4, 0x5) N times (raw syscall): known arguments
+ *                           in five registers, EBADF */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: workload open PATH N | getpid N | read N | sizes N | sleep N MS\n");
+		fprintf(stderr, "usage: workload open PATH N | getpid N | badsockopt N | read N | sizes N | sleep N MS\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "open") && argc == 4) {
@@ -27,6 +29,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "getpid")) {
 		for (long i = 0, n = atol(argv[2]); i < n; i++)
 			syscall(SYS_getpid);
+	} else if (!strcmp(argv[1], "badsockopt")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++)
+			syscall(SYS_getsockopt, -1, 2, 3, 4L, 5L);
 	} else if (!strcmp(argv[1], "read")) {
 		int fd = open("/dev/zero", O_RDONLY);
 		char c;

@@ -157,7 +157,8 @@ static void emit_func(struct cg *cg, struct node *n, int base, int off)
 	emit_literal(cg, ty(cg, n), name, base, off);
 }
 
-/* `args`: a pointer to the probe's argument record (the context itself). */
+/* `args`: a pointer to the probe's argument record (the context itself,
+ * unless the probe type says where it is). */
 static const struct type *type_of_args(struct cg *cg, struct node *n)
 {
 	if (!cg->probe->args_type) {
@@ -171,6 +172,10 @@ static const struct type *type_of_args(struct cg *cg, struct node *n)
 static int emit_args(struct cg *cg, struct node *n)
 {
 	(void)n;
+	if (cg->probe->emit_args) {
+		struct probe_emit e = { cg->ir, &cg->frame, cg->ctx, &cg->site };
+		return cg->probe->emit_args(&e);
+	}
 	int v = ir_vreg(cg->ir);
 	ir_mov(cg->ir, v, cg->ctx);
 	return v;

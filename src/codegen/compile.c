@@ -39,7 +39,6 @@ static int plan_probe(struct compiled *c, struct node *probe, const struct compi
 	for (struct node *a = probe->probe.attach; a; a = a->next) {
 		const struct attach_spec *spec = a->attach.spec;
 		const struct probe_type *prov = probe_type_for(spec->provider);
-		bool per_target = probe_needs_per_target(prov, probe);
 		if (!prov->expand) {
 			diag_error(&spec->loc, "%s probes are not supported yet by scry", prov->name);
 			rc = -1;
@@ -50,12 +49,17 @@ static int plan_probe(struct compiled *c, struct node *probe, const struct compi
 			rc = -1;
 			continue;
 		}
+		const struct probe_type *variant = prov->variant ? prov->variant(spec, &targets) : NULL;
+		if (variant)
+			prov = variant;
+		bool per_target = probe_needs_per_target(prov, probe);
 		for (int t = 0; t < targets.len; t++) {
 			struct prog *p;
 			if (per_target || t == 0) {
 				p = prog_new(c);
 				p->probe = probe;
 				p->spec = spec;
+				p->type = prov;
 				p->prog_type = prov->prog_type;
 				p->attach_type = prov->attach_type ? prov->attach_type(spec) : 0;
 				p->name = per_target ? probe_name(spec, targets.items[t]) : strdup(a->attach.text);
@@ -78,7 +82,7 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 	cg->unsafe = opts->unsafe;
 	cg->strlen = opts->strlen ? opts->strlen : STRLEN_DEFAULT;
 	cg->child = opts->child;
-	cg->probe = probe_type_for(p->spec->provider);
+	cg->probe = p->type;
 	cg->site = (struct probe_site){ .spec = p->spec, .target = p->targets.len == 1 ? p->targets.items[0] : NULL };
 	cg->probe_name = p->name;
 	if (cg->probe->args_type && cg->site.target &&

@@ -21,6 +21,7 @@ struct prog {
 	char *name;                      /* as the `probe` builtin prints it */
 	struct node *probe;              /* the probe in the AST */
 	const struct attach_spec *spec;  /* owned by the AST */
+	const struct probe_type *type;   /* its provider's, or the variant serving its targets */
 	enum bpf_prog_type prog_type;
 	enum bpf_attach_type attach_type; /* expected attach type to load with, or 0 */
 	struct strlist targets;          /* where to attach this program */

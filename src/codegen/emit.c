@@ -227,9 +227,10 @@ static int emit_int(struct cg *cg, uint64_t value)
 	return v;
 }
 
-static bool is_args(const struct node *n)
+/* `args` when its record is the context, which is loaded directly. */
+static bool is_ctx_args(const struct cg *cg, const struct node *n)
 {
-	return n->kind == N_BUILTIN && !strcmp(n->ident.name, "args");
+	return n->kind == N_BUILTIN && !strcmp(n->ident.name, "args") && !cg->probe->emit_args;
 }
 
 /* Compare the string at base+off (size bytes) with the literal lit, at most
@@ -547,7 +548,7 @@ static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 	struct node *b = member_base(n);
 	if (n->kind == N_INDEX && (ty(cg, b)->kind == T_PTR || n->index.index->kind != N_INT))
 		return false;
-	if (is_args(b)) {
+	if (is_ctx_args(cg, b)) {
 		*base = cg->ctx;
 		*off = member_offset(cg, n);
 		return true;
@@ -576,7 +577,7 @@ static bool member_addr(struct cg *cg, struct node *n, int *addr, bool *user)
 {
 	struct node *b = n->kind == N_FIELD ? n->field.base : n->index.base;
 	const struct type *bt = ty(cg, b);
-	if (bt->kind == T_PTR && !is_args(b)) {
+	if (bt->kind == T_PTR && !is_ctx_args(cg, b)) {
 		*addr = emit_expr(cg, b);
 		*user = bt->user;
 	} else if (is_deref(b) && bt->kind != T_PTR) {
@@ -616,7 +617,7 @@ static int emit_member(struct cg *cg, struct node *n)
 {
 	int base, off, v = ir_vreg(cg->ir), addr;
 	bool user;
-	if (n->kind == N_FIELD && is_args(n->field.base)) {
+	if (n->kind == N_FIELD && is_ctx_args(cg, n->field.base)) {
 		const struct field *f = type_field(ty(cg, n->field.base)->to, n->field.name);
 		if (f->type->kind == T_DATALOC)
 			return emit_data_loc(cg, f);

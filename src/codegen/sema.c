@@ -340,7 +340,7 @@ static bool through_pointer(const struct cg *cg, const struct node *n)
 {
 	const struct node *b = n->kind == N_FIELD ? n->field.base : n->index.base;
 	if (ty(cg, b) && ty(cg, b)->kind == T_PTR)
-		return !(b->kind == N_BUILTIN && !strcmp(b->ident.name, "args"));
+		return !(b->kind == N_BUILTIN && !strcmp(b->ident.name, "args") && !cg->probe->emit_args);
 	if (b->kind == N_UNOP && b->unop.op == OP_DEREF)
 		return true; /* (*p).arr[i] */
 	return (b->kind == N_FIELD || b->kind == N_INDEX) && through_pointer(cg, b);

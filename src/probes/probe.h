@@ -84,6 +84,10 @@ struct probe_type {
 	int (*attach_btf)(const struct probe_site *site, __u32 *btf_id, int *btf_obj_fd);
 	/* Run once by scry through BPF_PROG_TEST_RUN (BEGIN, END), not attached. */
 	bool once;
+	/* The probe type serving a spec's targets when it is not this one
+	 * (many syscall tracepoints: through the raw syscall tracepoints), or
+	 * NULL. Optional. */
+	const struct probe_type *(*variant)(const struct attach_spec *spec, const struct strlist *targets);
 
 	/* ---- targets (codegen plans programs, -l lists) ---- */
 	/* Concrete targets for a spec, wildcards expanded, sorted:
@@ -124,8 +128,12 @@ struct probe_type {
 	 * buf (returned); NULL when it can. Optional: every i < nargs can. */
 	const char *(*arg_error)(const struct probe_site *site, int i, char *buf, size_t len);
 	/* The record `args` points at for a site with one target; the program's
-	 * context is that record. NULL after reporting an error. */
+	 * context is that record unless emit_args says where it is. NULL after
+	 * reporting an error. */
 	const struct type *(*args_type)(const struct probe_site *site);
+	/* The address of the `args` record when it is kernel memory read like
+	 * any other, not the context. Optional. */
+	int (*emit_args)(const struct probe_emit *e);
 	/* `func`: the traced function's name for a site into buf; false when
 	 * it is not known. */
 	bool (*func_name)(const struct probe_site *site, char *buf, size_t len);
@@ -192,5 +200,7 @@ extern const struct probe_type probe_tracepoint, probe_rawtracepoint;
 extern const struct probe_type probe_interval, probe_profile, probe_software, probe_hardware;
 extern const struct probe_type probe_kprobe, probe_kretprobe, probe_uprobe, probe_uretprobe;
 extern const struct probe_type probe_usdt, probe_fentry, probe_fexit;
+/* Syscall tracepoints attached through raw_syscalls (a variant of tracepoint). */
+extern const struct probe_type probe_syscall;
 
 #endif

@@ -1,6 +1,7 @@
 /* Tracepoints, through perf events (they vanish with their file
  * descriptors). The program's context is the event's record, typed from its
- * format file: that record is `args`. */
+ * format file: that record is `args`. Syscall tracepoints are served by a
+ * variant, syscall.c, where it can. */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <ctype.h>
@@ -11,6 +12,7 @@
 
 #include "codegen/btf_types.h"
 #include "probes/probe.h"
+#include "probes/tracepoint.h"
 #include "util/tracefs.h"
 #include "util/diag.h"
 
@@ -160,7 +162,7 @@ static void add_field(struct type *rec, char *line, bool user)
 		rec->size = offset + size;
 }
 
-static const struct type *tp_args_type(const struct probe_site *site)
+const struct type *tracepoint_record(const struct probe_site *site)
 {
 	const struct attach_spec *spec = site->spec;
 	const char *target = site->target;
@@ -234,9 +236,10 @@ const struct probe_type probe_tracepoint = {
 	.shape = SHAPE_TP, .min_parts = 2, .max_parts = 2, .wildcards = true,
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
 	.per_target = tp_per_target,
+	.variant = syscall_variant,
 	.expand = tp_expand,
 	.list = tp_list,
-	.args_type = tp_args_type,
+	.args_type = tracepoint_record,
 	.user_memory = tp_user_memory,
 	.attach = tp_attach,
 };

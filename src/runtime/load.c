@@ -115,7 +115,7 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 	char name[32];
 	snprintf(name, sizeof(name), "scry_p%d", index);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = p->attach_type);
-	const struct probe_type *pt = probe_type_for(p->spec->provider);
+	const struct probe_type *pt = p->type;
 	if (pt->attach_btf && p->targets.len) {
 		struct probe_site site = { p->spec, p->targets.items[0] };
 		int obj_fd = 0, err = pt->attach_btf(&site, &opts.attach_btf_id, &obj_fd);

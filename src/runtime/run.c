@@ -87,7 +87,7 @@ static int check_available(const struct compiled *c)
 	int nreported = 0;
 	for (int i = 0; i < c->nprogs; i++) {
 		const struct attach_spec *spec = c->progs[i].spec;
-		const struct probe_type *pt = probe_type_for(spec->provider);
+		const struct probe_type *pt = c->progs[i].type;
 		const char *why = pt->unavailable ? pt->unavailable() : NULL;
 		bool seen = false;
 		for (int r = 0; why && r < nreported; r++)
@@ -128,7 +128,7 @@ static int attach_all(struct session *s)
 	s->atts = calloc(count_probes(c) + 1, sizeof(*s->atts));
 	for (int i = 0; i < c->nprogs; i++) {
 		const struct prog *p = &c->progs[i];
-		const struct probe_type *pt = probe_type_for(p->spec->provider);
+		const struct probe_type *pt = p->type;
 		if (pt->once)
 			continue;
 		if (pt->attach_all) {

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +134,48 @@ static void test_args(void)
 	f = field(rec, "next_comm");
 	CHECK(f && f->offset == 40 && f->type->kind == T_STR, "next_comm");
 	attach_spec_free(&s);
+}
+
+/* The syscall variant (many syscall tracepoints through sys_enter/sys_exit):
+ * only for 32 or more syscalls; its records place each field where ptrace's
+ * user_regs_struct (the layout of the saved pt_regs) keeps the register
+ * passing it. */
+static void test_syscall_variant(void)
+{
+#if defined(__x86_64__)
+	const struct probe_type *tp = probe_type_for(PROV_TRACEPOINT);
+	struct attach_spec s = spec(PROV_TRACEPOINT, "syscalls", "sys_*", 0);
+	struct strlist few = { 0 }, many = { 0 };
+	list_events_dir("sys_enter_get*", &few);
+	list_events_dir("sys_*", &many);
+	CHECK(few.len < 32 && !tp->variant(&s, &few), "%d syscalls: perf events", few.len);
+	const struct probe_type *sc = tp->variant(&s, &many);
+	CHECK(sc == &probe_syscall, "%d syscalls: the dispatcher", many.len);
+	strlist_add(&few, "sched:sched_switch");
+	for (int i = few.len; i < 40; i++)
+		strlist_add(&few, "syscalls:sys_enter_getpid");
+	CHECK(!tp->variant(&s, &few), "not every target a syscall: perf events");
+	strlist_free(&few);
+	strlist_free(&many);
+
+	const struct type *rec = sc->args_type(&(struct probe_site){ &s, "syscalls:sys_enter_getsockopt" });
+	CHECK(rec && !type_field(rec, "common_pid"), "no common fields");
+	check_int(rec, "__syscall_nr", offsetof(struct user_regs_struct, orig_rax), 4, true);
+	check_int(rec, "fd", offsetof(struct user_regs_struct, rdi), 8, true);
+	check_int(rec, "level", offsetof(struct user_regs_struct, rsi), 8, true);
+	check_int(rec, "optname", offsetof(struct user_regs_struct, rdx), 8, true);
+	const struct field *f = field(rec, "optval");
+	CHECK(f && f->offset == offsetof(struct user_regs_struct, r10) && f->type->kind == T_PTR && f->type->user,
+	      "optval: a user pointer in r10");
+	f = field(rec, "optlen");
+	CHECK(f && f->offset == offsetof(struct user_regs_struct, r8), "optlen in r8");
+	rec = sc->args_type(&(struct probe_site){ &s, "syscalls:sys_exit_getsockopt" });
+	check_int(rec, "ret", offsetof(struct user_regs_struct, rax), 8, true);
+	rec = sc->args_type(&(struct probe_site){ &s, "syscalls:sys_enter_mmap" });
+	f = field(rec, "off");
+	CHECK(f && f->offset == offsetof(struct user_regs_struct, r9), "mmap's sixth argument in r9");
+	attach_spec_free(&s);
+#endif
 }
 
 static void check_event(enum provider_kind kind, const char *name, uint64_t count, uint32_t type,
@@ -360,6 +404,7 @@ int main(void)
 	}
 	test_expand();
 	test_args();
+	test_syscall_variant();
 	test_perf_names();
 	test_table();
 	test_attach();
