@@ -1,17 +1,12 @@
 /* -f folded: maps keyed by stacks as folded stacks, the input of flame graph
- * tools: one line per entry, "root;...;leaf count". Each field of the key is
- * one or more frames in key order: a kstack or ustack its functions root
- * first (no offsets, so a function's frames merge), any other field its text
- * (@[comm, kstack] puts the command at the root). Maps of other keys or of
- * values that are not numbers (hist, stats, strings) cannot be folded: a
- * warning says so. What the script prints itself (printf, system, ...) is
- * written as text; the "Attaching" line and the empty lines are not. */
+ * tools: one line per entry, "root;...;leaf count", its frames as fold.h
+ * reads them. Maps of other keys or of values that are not numbers (hist,
+ * stats, strings) cannot be folded: a warning says so. What the script
+ * prints itself (printf, system, ...) is written as text; the "Attaching"
+ * line and the empty lines are not. */
 #include "output/output.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-#include "output/value.h"
+#include "output/fold.h"
 
 static void folded_nothing(struct output *o)
 {
@@ -48,55 +43,24 @@ struct line {
 
 /* A frame, ';' in it made ':' and newlines ' ': ';' separates frames, ' '
  * the count, and newlines end lines. */
-static void put_frame(struct line *l, const char *sym, size_t len)
+static void put_frame(const char *sym, void *ctx)
 {
+	struct line *l = ctx;
 	if (!l->first)
 		fputc(';', l->out);
 	l->first = false;
-	for (size_t i = 0; i < len; i++)
-		fputc(sym[i] == ';' ? ':' : sym[i] == '\n' ? ' ' : sym[i], l->out);
-}
-
-static void put_function(const char *sym, void *ctx)
-{
-	put_frame(ctx, sym, strlen(sym));
-}
-
-static void put_field(struct line *l, const struct type *t, const void *data)
-{
-	if (t->kind == T_STACK) {
-		value_stack_frames(t, data, put_function, l);
-		return;
-	}
-	size_t len;
-	char *text = value_text(value_print_key, t, data, &len);
-	put_frame(l, text, len);
-	free(text);
-}
-
-static bool foldable(const struct map_res *m)
-{
-	bool stack = false;
-	for (int i = 0, off; i < map_key_fields(m); i++)
-		stack |= map_key_field(m, i, &off)->kind == T_STACK;
-	return stack && map_value_is_number(m);
+	for (const char *c = sym; *c; c++)
+		fputc(*c == ';' ? ':' : *c == '\n' ? ' ' : *c, l->out);
 }
 
 static void folded_map(struct output *o, const struct map_data *d)
 {
-	const struct map_res *m = d->m;
-	if (!foldable(m)) {
-		fprintf(stderr, "WARNING: -f folded: %s is not printed: only maps keyed by kstack or ustack with "
-				"numbers as values fold\n", m->name);
+	if (!fold_map_or_warn(&output_folded, d->m))
 		return;
-	}
 	for (int i = 0; i < d->n; i++) {
 		struct line l = { o->out, true };
 		char num[32];
-		for (int f = 0, off; f < map_key_fields(m); f++) {
-			const struct type *t = map_key_field(m, f, &off);
-			put_field(&l, t, d->e[i].key + off);
-		}
+		fold_key_frames(d->m, d->e[i].key, put_frame, &l);
 		map_number(d, &d->e[i], num, sizeof(num));
 		fprintf(o->out, " %s\n", num);
 	}

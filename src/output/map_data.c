@@ -82,15 +82,25 @@ bool map_value_is_number(const struct map_res *m)
 	return (m->value->kind == T_AGG && !map_is_hist(m) && !map_is_agg(m, AGG_STATS)) || m->value->kind == T_INT;
 }
 
-void map_number(const struct map_data *d, const struct map_entry *e, char *buf, size_t len)
+int64_t map_number_value(const struct map_data *d, const struct map_entry *e, bool *is_signed)
 {
 	const struct type *t = d->m->value;
+	*is_signed = t->kind == T_INT ? t->is_signed : !map_is_agg(d->m, AGG_COUNT);
 	if (t->kind == T_INT && t->is_signed)
-		snprintf(buf, len, "%" PRId64, (int64_t)load_int(e->raw, t->size, true) / d->div);
-	else if (t->kind == T_INT)
-		snprintf(buf, len, "%" PRIu64, load_int(e->raw, t->size, false) / (uint64_t)d->div);
-	else if (map_is_agg(d->m, AGG_COUNT))
-		snprintf(buf, len, "%" PRIu64, (uint64_t)e->value / (uint64_t)d->div);
-	else /* sum, min, max; avg: its average */
-		snprintf(buf, len, "%" PRId64, (map_is_agg(d->m, AGG_AVG) ? map_average(e) : e->value) / d->div);
+		return (int64_t)load_int(e->raw, t->size, true) / d->div;
+	if (t->kind == T_INT)
+		return (int64_t)(load_int(e->raw, t->size, false) / (uint64_t)d->div);
+	if (map_is_agg(d->m, AGG_COUNT))
+		return (int64_t)((uint64_t)e->value / (uint64_t)d->div);
+	return (map_is_agg(d->m, AGG_AVG) ? map_average(e) : e->value) / d->div; /* sum, min, max; avg: its average */
+}
+
+void map_number(const struct map_data *d, const struct map_entry *e, char *buf, size_t len)
+{
+	bool is_signed;
+	int64_t v = map_number_value(d, e, &is_signed);
+	if (is_signed)
+		snprintf(buf, len, "%" PRId64, v);
+	else
+		snprintf(buf, len, "%" PRIu64, (uint64_t)v);
 }

@@ -51,6 +51,8 @@ int64_t map_average(const struct map_entry *e);
 /* The value of an entry of an aggregation other than a histogram or stats(),
  * or of an integer map, as bpftrace prints it (divided by div): into buf. */
 void map_number(const struct map_data *d, const struct map_entry *e, char *buf, size_t len);
+/* That value as a number: unsigned (count, an unsigned map) unless *is_signed. */
+int64_t map_number_value(const struct map_data *d, const struct map_entry *e, bool *is_signed);
 /* Whether map_number prints the entry's value (else value_print does). */
 bool map_value_is_number(const struct map_res *m);
 

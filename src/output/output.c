@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-static const struct output_backend *const backends[] = { &output_text, &output_json, &output_folded };
+static const struct output_backend *const backends[] = { &output_text, &output_json, &output_folded,
+							     &output_flamegraph };
 
 const struct output_backend *output_backend(const char *name)
 {

@@ -2,8 +2,9 @@
  * backend as plain data (text already formatted by printf, a value and its
  * type, a map read and folded); the backend only formats it, one file per
  * format: text.c (bpftrace 0.17's text), json.c (its -f json), folded.c
- * (folded stacks for flame graphs). This header and map_data.h are the
- * contract the runtime calls through; nothing here reads the kernel. */
+ * (folded stacks for flame graphs), flamegraph.c (an SVG flame graph).
+ * This header and map_data.h are the contract the runtime calls through;
+ * nothing here reads the kernel. */
 #ifndef SCRY_OUTPUT_H
 #define SCRY_OUTPUT_H
 
@@ -38,18 +39,22 @@ struct output_backend {
 	void (*lost)(struct output *o, uint64_t n);
 	/* after END, before the maps */
 	void (*maps_start)(struct output *o);
+	/* after the maps, once: a backend that writes its output as a whole
+	 * writes it here; NULL: nothing to do */
+	void (*end)(struct output *o);
 };
 
 struct output {
 	const struct output_backend *backend;
 	FILE *out;
+	void *state; /* the backend's own, from its first call to its end; NULL before */
 };
 
 /* The backend -f names, or NULL. */
 const struct output_backend *output_backend(const char *name);
-/* Their names as bpftrace lists them: 'text', 'json' */
+/* Their names as bpftrace lists them: 'text', 'json', ... */
 void output_list_formats(FILE *out);
 
-extern const struct output_backend output_text, output_json, output_folded;
+extern const struct output_backend output_text, output_json, output_folded, output_flamegraph;
 
 #endif

@@ -451,6 +451,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 
 	s.out.backend->maps_start(&s.out);
 	print_maps(&s);
+	if (s.out.backend->end)
+		s.out.backend->end(&s.out);
 	fflush(s.out.out);
 	report_losses(&s);
 	rc = 0;

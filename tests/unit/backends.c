@@ -2,7 +2,8 @@
  * built by hand, formatted by the text and JSON backends and compared with
  * what bpftrace 0.17 prints for the same script (quoted above each case),
  * or with the valid JSON scry writes where bpftrace's is not; the folded
- * backend with a stack walker of the test's own. Needs no root. */
+ * and flamegraph backends with a stack walker of the test's own. Needs no
+ * root. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,12 @@ static void expect(const struct output_backend *b, void (*fn)(struct output *, c
 	char *got = capture(b, fn, arg);
 	CHECK(!strcmp(got, want), "%s, %s backend:\n--- want\n%s--- got\n%s---", what, b->name, want, got);
 	free(got);
+}
+
+/* Whether text holds want; else what it holds */
+static void expect_in(const char *text, const char *want, const char *what)
+{
+	CHECK(strstr(text, want), "%s: no\n%s\nin\n%s", what, want, text);
 }
 
 /* ---- messages ---- */
@@ -317,15 +324,17 @@ static void test_hists(void)
 	check_map(&(struct map_data){ &l, &ze, 1, 1 }, "@l: \n\n", "{\"type\": \"hist\", \"data\": {\"@l\": []}}\n");
 }
 
-/* Stack value 7 has three frames; the runtime's walker gives them root first. */
+/* Stack values 7, 8 and 9 have these frames; the runtime's walker gives them root first. */
 static void fake_walk(const struct type *t, uint64_t value, frame_fn each, void *ctx)
 {
+	static const char *const stacks[][3] = {
+		{ "root", "mid;dle", "leaf" },
+		{ "root", "a_function_whose_name_is_too_long_for_its_box_of_295px" },
+		{ "<&>\"", "\xff\x01" },
+	};
 	(void)t;
-	if (value != 7)
-		return;
-	each("root", ctx);
-	each("mid;dle", ctx);
-	each("leaf", ctx);
+	for (int i = 0; value >= 7 && value <= 9 && i < 3 && stacks[value - 7][i]; i++)
+		each(stacks[value - 7][i], ctx);
 }
 
 static void test_folded(void)
@@ -356,6 +365,90 @@ static void test_folded(void)
 	expect(&output_folded, call_maps_start, NULL, "", "maps_start");
 }
 
+/* The maps, each passed to the backend, and its end: the SVG */
+struct maps {
+	const struct map_data *d;
+	int n;
+};
+
+static void call_maps_end(struct output *o, const void *arg)
+{
+	const struct maps *ms = arg;
+	for (int i = 0; i < ms->n; i++)
+		o->backend->map(o, &ms->d[i]);
+	o->backend->end(o);
+}
+
+static char *flame_svg(const struct map_data *d, int n)
+{
+	struct maps ms = { d, n };
+	return capture(&output_flamegraph, call_maps_end, &ms);
+}
+
+static void test_flamegraph_layout(void)
+{
+	value_set_stacks(NULL, fake_walk);
+	const struct type *stack = type_stack(false, 127, NULL);
+	uint64_t ids[] = { 7, 8, 9 };
+	/* @[kstack] = count(): 3 x root;mid:dle;leaf, 1 x root;a_function..., 9 none.
+	 * 1180 px for 4 samples, the root "all" at the bottom, depth 3 at the top:
+	 * 4 levels of 16 px between 36 px above and 34 below; siblings in name order */
+	struct map_res k = map("@", stack, type_agg(AGG_COUNT));
+	struct map_entry ke[] = { { .key = (const char *)&ids[0], .value = 3 },
+				  { .key = (const char *)&ids[1], .value = 1 },
+				  { .key = (const char *)&ids[2], .value = 0 } };
+	char *svg = flame_svg(&(struct map_data){ &k, ke, 3, 1 }, 1);
+	expect_in(svg, "<svg version=\"1.1\" width=\"1200\" height=\"134\"", "height");
+	expect_in(svg, "<g class=\"f\" data-s=\"0\"><title>all (4 samples, 100.00%)</title>"
+		       "<rect x=\"10.00\" y=\"84\" width=\"1180.00\" height=\"15\" fill=\"rgb(", "all");
+	expect_in(svg, "<g class=\"f\" data-s=\"0\"><title>root (4 samples, 100.00%)</title>"
+		       "<rect x=\"10.00\" y=\"68\" width=\"1180.00\"", "root");
+	expect_in(svg, "<g class=\"f\" data-s=\"0\"><title>a_function_whose_name_is_too_long_for_its_box_of_295px "
+		       "(1 samples, 25.00%)</title><rect x=\"10.00\" y=\"52\" width=\"295.00\"", "a_function...");
+	/* its label: 295 px hold 41 characters of 7.08 px, so 39 and ".." */
+	expect_in(svg, "<text x=\"13.00\" y=\"63.2\">a_function_whose_name_is_too_long_for_i..</text>", "label cut");
+	expect_in(svg, "<g class=\"f\" data-s=\"1\"><title>mid;dle (3 samples, 75.00%)</title>"
+		       "<rect x=\"305.00\" y=\"52\" width=\"885.00\"", "mid;dle");
+	expect_in(svg, "<g class=\"f\" data-s=\"1\"><title>leaf (3 samples, 75.00%)</title>"
+		       "<rect x=\"305.00\" y=\"36\" width=\"885.00\"", "leaf");
+	CHECK(!strstr(svg, "<&>"), "the entry of value 0 is drawn:\n%s", svg);
+	free(svg);
+	/* a second map, sum(): a frame per map above "all" (a level more); markup and bytes that are
+	 * not UTF-8 escaped */
+	struct map_res b = map("@b", stack, type_agg(AGG_SUM));
+	struct map_entry be = { .key = (const char *)&ids[2], .value = 4 };
+	struct map_data both[] = { { &k, ke, 2, 1 }, { &b, &be, 1, 1 } };
+	svg = flame_svg(both, 2);
+	expect_in(svg, "<title>all (8 samples, 100.00%)</title><rect x=\"10.00\" y=\"100\" width=\"1180.00\"", "all");
+	expect_in(svg, "<title>@ (4 samples, 50.00%)</title><rect x=\"10.00\" y=\"84\" width=\"590.00\"", "@");
+	expect_in(svg, "<title>@b (4 samples, 50.00%)</title><rect x=\"600.00\" y=\"84\" width=\"590.00\"", "@b");
+	expect_in(svg, "<title>&lt;&amp;&gt;&quot; (4 samples, 50.00%)</title>", "escaped");
+	expect_in(svg, "<title>&#xff;&#xfffd; (4 samples, 50.00%)</title>", "not UTF-8");
+	free(svg);
+	/* nothing to draw: still an SVG, saying so */
+	svg = flame_svg(NULL, 0);
+	expect_in(svg, "No stacks: no map keyed by kstack or ustack has counts</text>\n</svg>\n", "empty");
+	free(svg);
+}
+
+static void test_flamegraph_text_elsewhere(void)
+{
+	/* what is not a map goes to stderr: nothing on the SVG's output */
+	check_message_of(&output_flamegraph, MSG_PRINTF, "x\n", "");
+	int one = 1;
+	uint64_t lost = 2;
+	expect(&output_flamegraph, call_attached, &one, "", "attached");
+	expect(&output_flamegraph, call_lost, &lost, "", "lost");
+	expect(&output_flamegraph, call_maps_start, NULL, "", "maps_start");
+	/* a map that does not fold is left out */
+	struct map_res h = map("@h", type_int(8, true), type_agg(AGG_COUNT));
+	int64_t k1 = 1;
+	struct map_entry he = { .key = (const char *)&k1, .value = 1 };
+	char *svg = flame_svg(&(struct map_data){ &h, &he, 1, 1 }, 1);
+	expect_in(svg, "No stacks", "@h[1] = count()");
+	free(svg);
+}
+
 int main(void)
 {
 	test_messages();
@@ -365,6 +458,8 @@ int main(void)
 	test_stats();
 	test_hists();
 	test_folded();
+	test_flamegraph_layout();
+	test_flamegraph_text_elsewhere();
 	types_free_all();
 	return failures ? 1 : 0;
 }
