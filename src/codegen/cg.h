@@ -80,6 +80,8 @@ const struct type *type_from_spec(const struct typespec *ts);
 /* ---- ir_prune.c ---- */
 /* Drop IR that no path reaches (the verifier rejects unreachable code). */
 void ir_prune_unreachable(struct ir *ir);
+/* Remove the side-effect-free definitions of virtual registers never read. */
+void ir_prune_dead(struct ir *ir);
 
 /* ---- sema.c ---- */
 void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)

@@ -171,6 +171,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	ir_emit(ir, EXIT_INSN(), 0, 0);
 
 	ir_prune_unreachable(ir);
+	ir_prune_dead(ir);
 	return lower_prog(cg, p);
 }
 

@@ -182,6 +182,7 @@ static int emit_callback(struct cg *cg, struct node *n, const struct body_uses *
 		ir_emit(ir, EXIT_INSN(), 0, 0);
 	}
 	ir_prune_unreachable(ir);
+	ir_prune_dead(ir);
 	cb.frame = cg->frame;
 
 	memcpy(cg->vars, vars, cg->nvars * sizeof(*vars));

@@ -1,5 +1,6 @@
 /* Removing IR that can never run (the code after exit() or return jumps
- * away): the verifier rejects unreachable instructions. */
+ * away: the verifier rejects unreachable instructions), and IR whose result
+ * is never used (the context saved by a program that never reads it). */
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -57,4 +58,61 @@ void ir_prune_unreachable(struct ir *ir)
 	free(label_pos);
 	free(reached);
 	free(work);
+}
+
+static bool is_vreg(int r)
+{
+	return r >= VREG_BASE;
+}
+
+/* The virtual register a side-effect-free instruction defines (an ALU
+ * operation, a load, a 64-bit constant or address), or -1. */
+static int pure_def(const struct ir_insn *in)
+{
+	uint8_t class = BPF_CLASS(in->bi.code);
+	bool pure = in->kind == IR_IMM64 || in->kind == IR_MAP || in->kind == IR_FUNC ||
+		    (in->kind == IR_INSN && (class == BPF_ALU || class == BPF_ALU64 || class == BPF_LDX));
+	return pure && is_vreg(in->dst) ? in->dst : -1;
+}
+
+/* Count the reads of each virtual register by one instruction (by -1 to uncount). */
+static void count_reads(const struct ir_insn *in, int *reads, int by)
+{
+	if (in->kind != IR_INSN && in->kind != IR_JUMP)
+		return;
+	uint8_t class = BPF_CLASS(in->bi.code);
+	bool alu = class == BPF_ALU || class == BPF_ALU64;
+	/* dst is read by stores, jumps and every ALU operation but a move */
+	bool reads_dst = class == BPF_STX || class == BPF_ST || in->kind == IR_JUMP ||
+			 (alu && BPF_OP(in->bi.code) != BPF_MOV);
+	if (reads_dst && is_vreg(in->dst))
+		reads[in->dst] += by;
+	if (in->src >= 0 && is_vreg(in->src))
+		reads[in->src] += by;
+}
+
+void ir_prune_dead(struct ir *ir)
+{
+	int *reads = calloc(ir->nvregs + VREG_BASE + 1, sizeof(int));
+	bool *dead = calloc(ir->len + 1, sizeof(bool));
+	for (int pos = 0; pos < ir->len; pos++)
+		count_reads(&ir->insns[pos], reads, 1);
+	/* removing a definition may leave the ones it read unread: repeat */
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (int pos = ir->len - 1; pos >= 0; pos--) {
+			int def = pure_def(&ir->insns[pos]);
+			if (dead[pos] || def < 0 || reads[def])
+				continue;
+			dead[pos] = changed = true;
+			count_reads(&ir->insns[pos], reads, -1);
+		}
+	}
+	int out = 0;
+	for (int pos = 0; pos < ir->len; pos++)
+		if (!dead[pos])
+			ir->insns[out++] = ir->insns[pos];
+	ir->len = out;
+	free(reads);
+	free(dead);
 }

@@ -76,13 +76,15 @@ static bool has_bucket(const struct type *value)
 	return value->kind == T_AGG && (value->agg == AGG_HIST || value->agg == AGG_LHIST);
 }
 
-/* hist/lhist keys end with the bucket, 8-byte aligned after the script's key */
+/* hist/lhist keys end with the bucket, 8-byte aligned after the script's key
+ * (the bucket alone without one); other maps without a key have a u64 0 */
 static uint32_t key_size(const struct type *key, const struct type *value)
 {
 	if (counter_array(key, value))
 		return 4; /* an array's index */
-	int size = key ? key->size : 8;
-	return has_bucket(value) ? (uint32_t)((size + 7) / 8 * 8 + 8) : (uint32_t)size;
+	if (has_bucket(value))
+		return (uint32_t)((key ? key->size : 0) + 7) / 8 * 8 + 8;
+	return key ? (uint32_t)key->size : 8;
 }
 
 int map_declare(struct cg *cg, struct node *map, const struct type *value, const struct node *call)
@@ -190,7 +192,8 @@ int emit_map_key(struct cg *cg, struct node *map)
 	int off = frame_alloc(&cg->frame, m->key_size);
 	struct node *key = map->map.key;
 	if (!key) {
-		ir_storei(cg->ir, m->key_size == 4 ? 4 : 8, FP, off, 0);
+		if (!has_bucket(m->value)) /* a histogram's caller stores the bucket */
+			ir_storei(cg->ir, m->key_size == 4 ? 4 : 8, FP, off, 0);
 		return off;
 	}
 	if (m->key->kind == T_INT) {
@@ -254,25 +257,30 @@ static void emit_map_put(struct cg *cg, int map_idx, int key_off, int val_off, i
 }
 
 /* The bucket of a power-of-two histogram, as bpftrace numbers them:
- * 0 for negative values, 1 for 0, then floor(log2(v)) + 2. Five fixed
- * shift-and-compare steps, no loop. */
+ * 0 for negative values, 1 for 0, then floor(log2(v)) + 2. Six fixed
+ * compare-and-shift steps, no loop: the first tests the high half by
+ * shifting (an immediate holds 32 bits), the others compare with 1 << shift. */
 static int emit_log2_bucket(struct cg *cg, int v)
 {
 	struct ir *ir = cg->ir;
 	int n = ir_vreg(ir), r = ir_vreg(ir), t = ir_vreg(ir);
-	int done = ir_label_new(ir);
+	int done = ir_label_new(ir), low = ir_label_new(ir);
 	ir_mov(ir, n, v);
 	ir_movi(ir, r, 0);
 	ir_jump(ir, BPF_JSLT, n, -1, 0, done);
 	ir_movi(ir, r, 1);
 	ir_jump(ir, BPF_JEQ, n, -1, 0, done);
 	ir_movi(ir, r, 2);
-	for (int shift = 32; shift > 0; shift /= 2) {
+	ir_mov(ir, t, n);
+	ir_alui(ir, BPF_RSH, t, 32);
+	ir_jump(ir, BPF_JEQ, t, -1, 0, low);
+	ir_mov(ir, n, t);
+	ir_alui(ir, BPF_ADD, r, 32);
+	ir_label(ir, low);
+	for (int shift = 16; shift > 0; shift /= 2) {
 		int skip = ir_label_new(ir);
-		ir_mov(ir, t, n);
-		ir_alui(ir, BPF_RSH, t, shift);
-		ir_jump(ir, BPF_JEQ, t, -1, 0, skip);
-		ir_mov(ir, n, t);
+		ir_jump(ir, BPF_JLT, n, -1, 1 << shift, skip);
+		ir_alui(ir, BPF_RSH, n, shift);
 		ir_alui(ir, BPF_ADD, r, shift);
 		ir_label(ir, skip);
 	}
@@ -308,7 +316,9 @@ static void emit_aggregate(struct cg *cg, int idx, const struct map_res *m, int 
 	int init = ir_label_new(ir), done = ir_label_new(ir);
 	int p = emit_lookup(cg, idx, key_off);
 	int t = ir_vreg(ir);
-	ir_jump(ir, BPF_JEQ, p, -1, 0, init);
+	/* an array's entry always exists: the verifier wants the test, no insert follows */
+	bool array = m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY || m->bpf_type == BPF_MAP_TYPE_ARRAY;
+	ir_jump(ir, BPF_JEQ, p, -1, 0, array ? done : init);
 	switch (agg) {
 	case AGG_COUNT:
 	case AGG_HIST:
@@ -339,6 +349,10 @@ static void emit_aggregate(struct cg *cg, int idx, const struct map_res *m, int 
 		ir_alui(ir, BPF_ADD, t, 1);
 		ir_store(ir, 8, p, 8, t);
 		break;
+	}
+	if (array) {
+		ir_label(ir, done);
+		return;
 	}
 	ir_jump(ir, BPF_JA, 0, -1, 0, done);
 
