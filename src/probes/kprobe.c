@@ -405,6 +405,7 @@ static const char *const per_target[] = { "func", NULL };
 	  .attach_all = kprobe_attach_all, __VA_ARGS__ }
 
 const struct probe_type probe_kprobe =
-	KPROBE_TYPE(PROV_KPROBE, "kprobe", "k", kprobe_list, .nargs = REGS_NARGS, .emit_arg = regs_emit_arg);
+	KPROBE_TYPE(PROV_KPROBE, "kprobe", "k", kprobe_list, .emit_arg = regs_emit_arg,
+		    .arg_error = regs_arg_error);
 const struct probe_type probe_kretprobe =
 	KPROBE_TYPE(PROV_KRETPROBE, "kretprobe", "kr", kretprobe_list, .emit_retval = regs_emit_retval);

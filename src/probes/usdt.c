@@ -283,6 +283,8 @@ static void usdt_list(const char *pattern, const struct attach_env *env, struct 
 
 static const char *usdt_arg_error(const struct probe_site *site, int i, char *buf, size_t len)
 {
+	if (!site->target) /* unreachable for argN, which compiles a program per target */
+		return NULL;
 	const struct usdt_probe *p = usdt_site(site->target);
 	char name[4096 + 512];
 	usdt_target_name(site->spec, site->target, name, sizeof(name));
@@ -472,7 +474,6 @@ const struct probe_type probe_usdt = {
 	.expand = usdt_expand,
 	.list = usdt_list,
 	.target_name = usdt_target_name,
-	.nargs = USDT_MAX_ARGS,
 	.emit_arg = usdt_emit_arg,
 	.arg_error = usdt_arg_error,
 	.user_memory = user_memory,
