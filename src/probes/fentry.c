@@ -231,6 +231,24 @@ static int expand_wildcard(const struct attach_spec *spec, struct strlist *targe
 	return 0;
 }
 
+/* The kernel's trampolines take a struct passed by value of at most 16
+ * bytes (two registers) and refuse to load for a wider one: an error naming
+ * it, else 0. */
+static int check_wide_args(const struct attach_spec *spec, const struct kernel_func *kf)
+{
+	for (int i = 0; i < kf->nargs; i++) {
+		if (kf->args[i]->size <= 16)
+			continue;
+		char type[256];
+		type_name(kf->args[i], type, sizeof(type));
+		diag_error(&spec->loc,
+			   "%s:%s: argument '%s' (%s, %d bytes) is passed by value: the kernel's trampolines take at most 16 bytes",
+			   spec->provider_name, spec->func, kf->names[i] ? kf->names[i] : "", type, kf->args[i]->size);
+		return -1;
+	}
+	return 0;
+}
+
 /* A function named alone: vmlinux's, else the first module's that has it. */
 static int fentry_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
@@ -243,7 +261,7 @@ static int fentry_expand(const struct attach_spec *spec, const struct attach_env
 		char target[512];
 		snprintf(target, sizeof(target), "%s%s%s", module ? module : "", module ? ":" : "", spec->func);
 		strlist_add(targets, target);
-		return 0;
+		return check_wide_args(spec, &kf);
 	}
 	if (!spec->target) {
 		struct strlist objects = { 0 };
@@ -256,7 +274,7 @@ static int fentry_expand(const struct attach_spec *spec, const struct attach_env
 			}
 		strlist_free(&objects);
 		if (targets->len)
-			return 0;
+			return check_wide_args(spec, &kf);
 	}
 	diag_error(&spec->loc, "No BTF found for %s%s%s", module ? module : "", module ? ":" : "", spec->func);
 	return -1;
