@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "probes/probe.h"
+#include "probes/regs.h"
 #include "probes/uprobe.h"
 #include "probes/usdt_notes.h"
 #include "util/diag.h"
@@ -285,6 +286,11 @@ static const char *usdt_arg_error(const struct probe_site *site, int i, char *bu
 {
 	if (!site->target) /* unreachable for argN, which compiles a program per target */
 		return NULL;
+	if (regs_arch() != regs_native()) { /* the notes name this machine's registers */
+		snprintf(buf, len, "usdt arguments can be listed for %s only, not SCRY_ARCH's %s", regs_native()->name,
+			 regs_arch()->name);
+		return buf;
+	}
 	const struct usdt_probe *p = usdt_site(site->target);
 	char name[4096 + 512];
 	usdt_target_name(site->spec, site->target, name, sizeof(name));
