@@ -57,7 +57,9 @@ static void usage(FILE *out)
 	      "    BPFTRACE_STRLEN             [default: 64] bytes per str()\n"
 	      "    BPFTRACE_MAP_KEYS_MAX       [default: 4096] max keys in a map\n"
 	      "    BPFTRACE_MAX_PROBES         [default: 512] max number of probes\n"
-	      "    BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] pages per CPU for the ring buffer\n",
+	      "    BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] pages per CPU for the ring buffer\n"
+	      "    SCRY_ARCH                   [default: this machine's] registers that -d insns\n"
+	      "                                listings read kprobe/uprobe arguments from (x86_64, arm64)\n",
 	      out);
 }
 
@@ -229,7 +231,7 @@ int main(int argc, char **argv)
 		info_print(stdout, SCRY_VERSION);
 		return 0;
 	}
-	if (rc < 0 && env_read(&cl.env))
+	if (rc < 0 && (env_read(&cl.env) || env_select_arch(cl.dump != NULL)))
 		rc = 1;
 	if (rc < 0 && cl.env.strlen)
 		cl.compile.strlen = (int)cl.env.strlen;

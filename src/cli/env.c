@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probes/regs.h"
+
 /* BPFTRACE_NAME or SCRY_NAME into *val (left alone when neither is set).
  * Returns -1 after bpftrace's message when the value is not a positive
  * integer (strtoull's syntax, as bpftrace's: "-1" is 2^64-1). */
@@ -44,6 +46,25 @@ int env_read(struct env_config *cfg)
 	}
 	if (cfg->map_keys_max > UINT32_MAX)
 		cfg->map_keys_max = UINT32_MAX;
+	return 0;
+}
+
+int env_select_arch(bool listing)
+{
+	const char *name = getenv("SCRY_ARCH");
+	if (!name || !*name) /* unset or empty: this machine's */
+		return 0;
+	if (regs_select(name)) {
+		char known[64];
+		regs_names(known, sizeof(known));
+		fprintf(stderr, "ERROR: SCRY_ARCH: unknown architecture '%s' (expected: %s)\n", name, known);
+		return 1;
+	}
+	if (!listing && regs_arch() != regs_native()) {
+		fprintf(stderr, "ERROR: SCRY_ARCH=%s is not this machine's architecture (%s): only -d listings can use it\n",
+			name, regs_native()->name);
+		return 1;
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef SCRY_CLI_ENV_H
 #define SCRY_CLI_ENV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "codegen/compile.h"
@@ -16,6 +17,11 @@ struct env_config {
 
 /* Read the variables; returns 0, or 1 after bpftrace's error message. */
 int env_read(struct env_config *cfg);
+
+/* SCRY_ARCH: the architecture whose registers kprobe and uprobe code reads
+ * (x86_64, arm64), for listings only (listing: -d) since no other program
+ * could run here. Returns 0, or 1 after an error. */
+int env_select_arch(bool listing);
 
 /* The events ring buffer's size for the compiler (its code knows it); 0: the default. */
 uint32_t env_ringbuf_size(const struct env_config *cfg);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/btf_types.h"
 #include "codegen/cg.h"
-#include "probes/regs.h"
 
 #define COMM_SIZE 16
 static const struct type comm_type = { .kind = T_STR, .size = COMM_SIZE };
@@ -35,6 +35,16 @@ static int emit_rand(struct cg *cg, struct node *n) { (void)n; return helper_val
 static int emit_cgroup(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_cgroup_id, 0, false); }
 static int emit_curtask(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_current_task, 0, false); }
 static int emit_numaid(struct cg *cg, struct node *n) { (void)n; return helper_value(cg, BPF_FUNC_get_numa_node_id, 0, false); }
+
+/* curtask: a struct task_struct * of the kernel, as bpftrace types it when
+ * the kernel has BTF (curtask->parent->comm); else a plain u64. */
+static const struct type *type_of_curtask(struct cg *cg, struct node *n)
+{
+	(void)cg;
+	(void)n;
+	const struct type *task = btf_named_type("struct task_struct");
+	return task ? type_ptr(task, false) : &type_u64;
+}
 
 static const struct type *type_of_username(struct cg *cg, struct node *n)
 {
@@ -202,12 +212,8 @@ static const struct type *type_of_argN(struct cg *cg, struct node *n)
 			   n->ident.name);
 		return NULL;
 	}
-	if (i >= cg->probe->nargs) {
-		sema_error(cg, &n->loc, "%s doesn't support %s", ARCH_NAME, n->ident.name);
-		return NULL;
-	}
 	char why[512];
-	if (cg->probe->arg_error && cg->site.target && cg->probe->arg_error(&cg->site, i, why, sizeof(why))) {
+	if (cg->probe->arg_error && cg->probe->arg_error(&cg->site, i, why, sizeof(why))) {
 		sema_error(cg, &n->loc, "%s", why);
 		return NULL;
 	}
@@ -246,7 +252,7 @@ static const struct builtin builtins[] = {
 	{ "cpu", &type_u64, NULL, emit_cpu, NULL },
 	{ "rand", &type_u64, NULL, emit_rand, NULL },
 	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL },
-	{ "curtask", &type_u64, NULL, emit_curtask, NULL },
+	{ "curtask", NULL, type_of_curtask, emit_curtask, NULL },
 	{ "numaid", &type_u32, NULL, emit_numaid, NULL },
 	{ "username", NULL, type_of_username, emit_uid, NULL },
 	{ "cpid", NULL, type_of_cpid, emit_cpid, NULL },

@@ -560,6 +560,10 @@ static bool field_place(struct cg *cg, struct node *n, int *base, int *off)
 		return true;
 	}
 	if ((b->kind == N_FIELD || b->kind == N_INDEX) && ty(cg, b)->kind != T_PTR && field_place(cg, b, base, off)) {
+		/* a member of a struct the context holds by value (fentry: an argument passed in
+		 * two registers) is read from a copy: the verifier loads only whole 8-byte slots there */
+		if (*base == cg->ctx && ty(cg, b)->kind == T_RECORD)
+			return false;
 		*off += member_offset(cg, n);
 		return true;
 	}

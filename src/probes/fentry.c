@@ -231,6 +231,24 @@ static int expand_wildcard(const struct attach_spec *spec, struct strlist *targe
 	return 0;
 }
 
+/* The kernel's trampolines take a struct passed by value of at most 16
+ * bytes (two registers) and refuse to load for a wider one: an error naming
+ * it, else 0. */
+static int check_wide_args(const struct attach_spec *spec, const struct kernel_func *kf)
+{
+	for (int i = 0; i < kf->nargs; i++) {
+		if (kf->args[i]->size <= 16)
+			continue;
+		char type[256];
+		type_name(kf->args[i], type, sizeof(type));
+		diag_error(&spec->loc,
+			   "%s:%s: argument '%s' (%s, %d bytes) is passed by value: the kernel's trampolines take at most 16 bytes",
+			   spec->provider_name, spec->func, kf->names[i] ? kf->names[i] : "", type, kf->args[i]->size);
+		return -1;
+	}
+	return 0;
+}
+
 /* A function named alone: vmlinux's, else the first module's that has it. */
 static int fentry_expand(const struct attach_spec *spec, const struct attach_env *env, struct strlist *targets)
 {
@@ -243,7 +261,7 @@ static int fentry_expand(const struct attach_spec *spec, const struct attach_env
 		char target[512];
 		snprintf(target, sizeof(target), "%s%s%s", module ? module : "", module ? ":" : "", spec->func);
 		strlist_add(targets, target);
-		return 0;
+		return check_wide_args(spec, &kf);
 	}
 	if (!spec->target) {
 		struct strlist objects = { 0 };
@@ -256,7 +274,7 @@ static int fentry_expand(const struct attach_spec *spec, const struct attach_env
 			}
 		strlist_free(&objects);
 		if (targets->len)
-			return 0;
+			return check_wide_args(spec, &kf);
 	}
 	diag_error(&spec->loc, "No BTF found for %s%s%s", module ? module : "", module ? ":" : "", spec->func);
 	return -1;
@@ -299,6 +317,17 @@ static int fentry_attach(const struct attach_spec *spec, const char *target, int
 
 /* ---- context ---- */
 
+/* The 8-byte slots of the trampoline's context before argument i: a struct
+ * passed by value takes one per 8 bytes (x86-64 passes up to 16 bytes in
+ * two registers; the kernel refuses to attach to wider ones). */
+static int arg_slot(const struct kernel_func *kf, int i)
+{
+	int slot = 0;
+	for (int j = 0; j < i; j++)
+		slot += kf->args[j]->size > 8 ? (kf->args[j]->size + 7) / 8 : 1;
+	return slot;
+}
+
 static const struct type *fentry_args_type(const struct probe_site *site)
 {
 	struct kernel_func kf;
@@ -308,10 +337,10 @@ static const struct type *fentry_args_type(const struct probe_site *site)
 	}
 	char name[600];
 	snprintf(name, sizeof(name), "struct _%s_%s", site->spec->provider_name, site->target);
-	struct type *rec = type_record_new(name, 8 * (kf.nargs + 1));
+	struct type *rec = type_record_new(name, 8 * (arg_slot(&kf, kf.nargs) + 1));
 	for (int i = 0; i < kf.nargs; i++)
-		if (kf.args[i]->size <= 8 && kf.names[i] && *kf.names[i]) /* a struct by value takes registers of its own */
-			type_record_add(rec, kf.names[i], kf.args[i], 8 * i);
+		if (kf.names[i] && *kf.names[i])
+			type_record_add(rec, kf.names[i], kf.args[i], 8 * arg_slot(&kf, i));
 	return rec;
 }
 
@@ -327,9 +356,9 @@ static const struct type *fentry_retval_type(const struct probe_site *site)
 static int fentry_emit_retval(const struct probe_emit *e)
 {
 	struct kernel_func kf;
-	int nargs = e->site->target && target_func(e->site->target, &kf) ? kf.nargs : 0;
+	int slots = e->site->target && target_func(e->site->target, &kf) ? arg_slot(&kf, kf.nargs) : 0;
 	int v = ir_vreg(e->ir);
-	ir_load(e->ir, 8, v, e->ctx, (int16_t)(8 * nargs));
+	ir_load(e->ir, 8, v, e->ctx, (int16_t)(8 * slots));
 	const struct type *t = fentry_retval_type(e->site);
 	if (t->kind == T_INT && t->size < 8) {
 		int shift = 64 - 8 * t->size;

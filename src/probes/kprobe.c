@@ -2,8 +2,8 @@
  * it) or at its return.
  *
  * Targets are "FUNC", "FUNC+OFF", "MODULE:FUNC" or "MODULE:FUNC+OFF". A name
- * without wildcards needs nothing from the kernel to expand (the kernel
- * checks it when attaching); wildcards are matched against tracefs'
+ * without wildcards is taken as it is, with bpftrace's warning when ftrace
+ * does not list it (the kernel checks it when attaching); wildcards are matched against tracefs'
  * available_filter_functions, leaving out what cannot be probed, as bpftrace
  * 0.17 does (kallsyms' functions where that list cannot be read): ".part.N" clones, and here also the kernel's kprobe blacklist
  * and the kretprobes bpftrace bans. Attaching uses one kprobe_multi link for
@@ -52,6 +52,7 @@ static struct kfuncs {
 	int len, cap;
 	int err; /* -errno when the list could not be read */
 	bool read;
+	bool filter_list; /* from available_filter_functions, not kallsyms */
 } funcs;
 
 static void kfuncs_add(char *line)
@@ -106,6 +107,8 @@ static const struct kfuncs *kfuncs_get(void)
 		if (!(text = kallsyms_functions()))
 			return &funcs;
 		funcs.err = 0;
+	} else {
+		funcs.filter_list = true;
 	}
 	for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		kfuncs_add(line);
@@ -145,6 +148,22 @@ static bool blacklisted(const char *func)
 {
 	const struct strlist *bl = blacklist_get();
 	return bl->len && bsearch(&func, bl->items, bl->len, sizeof(*bl->items), cmp_str);
+}
+
+/* Whether ftrace lists func of module (NULL: any), bpftrace 0.17's test;
+ * true when the list cannot be read (nothing to tell). The kprobe
+ * blacklist is left to the kernel, which refuses the attach. */
+static bool traceable(const char *module, const char *func)
+{
+	const struct kfuncs *kf = kfuncs_get();
+	if (!kf->filter_list)
+		return true;
+	for (int i = 0; i < kf->len; i++) {
+		const struct kfunc *f = &kf->items[i];
+		if (!strcmp(f->name, func) && (!module || (f->module && !strcmp(f->module, module))))
+			return true;
+	}
+	return false;
 }
 
 /* ---- targets ---- */
@@ -206,7 +225,13 @@ static int kprobe_expand(const struct attach_spec *spec, const struct attach_env
 		return -1;
 	}
 	bool vmlinux = spec->target && !strcmp(spec->target, "vmlinux");
-	add_target(targets, vmlinux ? NULL : spec->target, spec->func, spec->offset);
+	const char *module = vmlinux ? NULL : spec->target;
+	/* bpftrace 0.17 warns, and attaches all the same (the kernel has the last word) */
+	if (!traceable(module, spec->func))
+		diag_warning(&spec->loc,
+			     "%s is not traceable (either non-existing, inlined, or marked as \"notrace\"); attaching to it will likely fail",
+			     spec->func);
+	add_target(targets, module, spec->func, spec->offset);
 	return 0;
 }
 
@@ -405,6 +430,7 @@ static const char *const per_target[] = { "func", NULL };
 	  .attach_all = kprobe_attach_all, __VA_ARGS__ }
 
 const struct probe_type probe_kprobe =
-	KPROBE_TYPE(PROV_KPROBE, "kprobe", "k", kprobe_list, .nargs = REGS_NARGS, .emit_arg = regs_emit_arg);
+	KPROBE_TYPE(PROV_KPROBE, "kprobe", "k", kprobe_list, .emit_arg = regs_emit_arg,
+		    .arg_error = regs_arg_error);
 const struct probe_type probe_kretprobe =
 	KPROBE_TYPE(PROV_KRETPROBE, "kretprobe", "kr", kretprobe_list, .emit_retval = regs_emit_retval);

@@ -117,15 +117,14 @@ struct probe_type {
 	const char *(*unavailable)(void);
 
 	/* ---- context (codegen): NULL members mean "not in this probe" ---- */
-	/* arg0..argN: how many there are, and the code reading arg i into a
-	 * new vreg; retval likewise. */
-	int nargs;
+	/* arg0..argN: the code reading arg i into a new vreg; retval likewise. */
 	int (*emit_arg)(const struct probe_emit *e, int i);
 	int (*emit_retval)(const struct probe_emit *e);
 	/* The type of retval at a site with one target. Optional: u64. */
 	const struct type *(*retval_type)(const struct probe_site *site);
-	/* Why arg i (< nargs) cannot be read at a site with one target, into
-	 * buf (returned); NULL when it can. Optional: every i < nargs can. */
+	/* Why arg i cannot be read at a site (its target NULL when it has
+	 * several), into buf (returned); NULL when it can. Optional: every
+	 * argN the language knows can. */
 	const char *(*arg_error)(const struct probe_site *site, int i, char *buf, size_t len);
 	/* The record `args` points at for a site with one target; the program's
 	 * context is that record unless emit_args says where it is. NULL after

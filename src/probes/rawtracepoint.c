@@ -86,7 +86,6 @@ const struct probe_type probe_rawtracepoint = {
 	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
 	.expand = raw_expand,
 	.list = raw_list,
-	.nargs = 12,
 	.emit_arg = raw_emit_arg,
 	.attach = raw_attach,
 };

@@ -390,6 +390,7 @@ static const char *const per_target[] = { "func", "uaddr", NULL };
 	  .attach_all = uprobe_attach_all, __VA_ARGS__ }
 
 const struct probe_type probe_uprobe =
-	UPROBE_TYPE(PROV_UPROBE, "uprobe", "u", uprobe_list, .nargs = REGS_NARGS, .emit_arg = regs_emit_arg);
+	UPROBE_TYPE(PROV_UPROBE, "uprobe", "u", uprobe_list, .emit_arg = regs_emit_arg,
+		    .arg_error = regs_arg_error);
 const struct probe_type probe_uretprobe =
 	UPROBE_TYPE(PROV_URETPROBE, "uretprobe", "ur", uretprobe_list, .emit_retval = regs_emit_retval);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "probes/probe.h"
+#include "probes/regs.h"
 #include "probes/uprobe.h"
 #include "probes/usdt_notes.h"
 #include "util/diag.h"
@@ -283,6 +284,13 @@ static void usdt_list(const char *pattern, const struct attach_env *env, struct 
 
 static const char *usdt_arg_error(const struct probe_site *site, int i, char *buf, size_t len)
 {
+	if (!site->target) /* unreachable for argN, which compiles a program per target */
+		return NULL;
+	if (regs_arch() != regs_native()) { /* the notes name this machine's registers */
+		snprintf(buf, len, "usdt arguments can be listed for %s only, not SCRY_ARCH's %s", regs_native()->name,
+			 regs_arch()->name);
+		return buf;
+	}
 	const struct usdt_probe *p = usdt_site(site->target);
 	char name[4096 + 512];
 	usdt_target_name(site->spec, site->target, name, sizeof(name));
@@ -472,7 +480,6 @@ const struct probe_type probe_usdt = {
 	.expand = usdt_expand,
 	.list = usdt_list,
 	.target_name = usdt_target_name,
-	.nargs = USDT_MAX_ARGS,
 	.emit_arg = usdt_emit_arg,
 	.arg_error = usdt_arg_error,
 	.user_memory = user_memory,
