@@ -125,15 +125,15 @@ int emit_control(struct cg *cg)
 	return lookup_index(cg, MAP_CONTROL, 0);
 }
 
-/* ++counter[i] in one of scry's per-CPU counter arrays. */
+/* ++counter[i] of one of scry's counter maps: an array of one value, an
+ * array of u64, addressed directly (no lookup). */
 static void emit_count(struct cg *cg, int map, int32_t i)
 {
 	struct ir *ir = cg->ir;
-	int p = lookup_index(cg, map, i), one = ir_vreg(ir), done = ir_label_new(ir);
-	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
+	int p = ir_vreg(ir), one = ir_vreg(ir);
+	ir_map_value(ir, p, map, i * 8);
 	ir_movi(ir, one, 1);
 	ir_emit(ir, ATOMIC_ADD(BPF_DW, 0, 0, 0), p, one);
-	ir_label(ir, done);
 }
 
 void emit_count_lost(struct cg *cg, bool control)

@@ -84,6 +84,14 @@ void ir_map(struct ir *ir, int dst, int map_index)
 	i->imm64 = map_index;
 }
 
+void ir_map_value(struct ir *ir, int dst, int map_index, int32_t offset)
+{
+	struct ir_insn *i = append(ir, IR_MAP_VALUE);
+	i->dst = dst;
+	i->imm64 = map_index;
+	i->bi.imm = offset;
+}
+
 void ir_func(struct ir *ir, int dst, int func_index)
 {
 	struct ir_insn *i = append(ir, IR_FUNC);
@@ -129,3 +137,50 @@ void ir_storei(struct ir *ir, int size, int base, int16_t off, int32_t imm)
 	ir_emit(ir, ST_MEM(bpf_size(size), 0, off, imm), base, 0);
 }
 void ir_call(struct ir *ir, int helper) { ir_emit(ir, CALL_HELPER(helper), 0, 0); }
+
+/* Which operands an instruction reads and writes. */
+void ir_operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_written, bool *src_read)
+{
+	uint8_t code = in->bi.code, cls = BPF_CLASS(code);
+	*dst_read = *dst_written = *src_read = false;
+	switch (in->kind) {
+	case IR_JUMP:
+		*dst_read = BPF_OP(code) != BPF_JA;
+		*src_read = *dst_read && BPF_SRC(code) == BPF_X;
+		return;
+	case IR_IMM64:
+	case IR_MAP:
+	case IR_MAP_VALUE:
+	case IR_FUNC:
+		*dst_written = true;
+		return;
+	case IR_INSN:
+		break;
+	default:
+		return;
+	}
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		*dst_written = true;
+		*dst_read = BPF_OP(code) != BPF_MOV;
+		*src_read = BPF_SRC(code) == BPF_X && BPF_OP(code) != BPF_END; /* END's bit is a byte order */
+		break;
+	case BPF_LDX:
+		*dst_written = *src_read = true;
+		break;
+	case BPF_STX:
+		*dst_read = *src_read = true;
+		break;
+	case BPF_ST:
+		*dst_read = true;
+		break;
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (BPF_OP(code) != BPF_CALL && BPF_OP(code) != BPF_EXIT) {
+			*dst_read = true;
+			*src_read = BPF_SRC(code) == BPF_X;
+		}
+		break;
+	}
+}

@@ -14,6 +14,7 @@
 #define SCRY_IR_H
 
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "codegen/frame.h"
@@ -27,6 +28,7 @@ enum ir_kind {
 	IR_JUMP,   /* a conditional or unconditional jump to label */
 	IR_IMM64,  /* dst = imm64 (two-slot ld_imm64) */
 	IR_MAP,    /* dst = address of map number imm64 (ld_imm64 pseudo map fd) */
+	IR_MAP_VALUE, /* dst = address of byte bi.imm of the one value of array map number imm64 */
 	IR_FUNC,   /* dst = address of function number imm64 (ld_imm64 pseudo func), for callbacks */
 	IR_NOTE,   /* no code: a comment naming the source construct that follows */
 };
@@ -62,7 +64,11 @@ void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label
 void ir_jump32(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label);
 void ir_imm64(struct ir *ir, int dst, uint64_t value);
 void ir_map(struct ir *ir, int dst, int map_index);
+/* dst = &value[offset] of a one-entry array map: no lookup. */
+void ir_map_value(struct ir *ir, int dst, int map_index, int32_t offset);
 void ir_func(struct ir *ir, int dst, int func_index);
+/* Which operands an instruction reads and writes. */
+void ir_operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_written, bool *src_read);
 void ir_note(struct ir *ir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Shorthands for the common cases. */

@@ -70,24 +70,19 @@ static bool is_vreg(int r)
 static int pure_def(const struct ir_insn *in)
 {
 	uint8_t class = BPF_CLASS(in->bi.code);
-	bool pure = in->kind == IR_IMM64 || in->kind == IR_MAP || in->kind == IR_FUNC ||
+	bool pure = in->kind == IR_IMM64 || in->kind == IR_MAP || in->kind == IR_MAP_VALUE || in->kind == IR_FUNC ||
 		    (in->kind == IR_INSN && (class == BPF_ALU || class == BPF_ALU64 || class == BPF_LDX));
 	return pure && is_vreg(in->dst) ? in->dst : -1;
 }
 
-/* Count the reads of each virtual register by one instruction (by -1 to uncount). */
+/* Count the reads of virtual registers by one instruction (by -1 to uncount). */
 static void count_reads(const struct ir_insn *in, int *reads, int by)
 {
-	if (in->kind != IR_INSN && in->kind != IR_JUMP)
-		return;
-	uint8_t class = BPF_CLASS(in->bi.code);
-	bool alu = class == BPF_ALU || class == BPF_ALU64;
-	/* dst is read by stores, jumps and every ALU operation but a move */
-	bool reads_dst = class == BPF_STX || class == BPF_ST || in->kind == IR_JUMP ||
-			 (alu && BPF_OP(in->bi.code) != BPF_MOV);
-	if (reads_dst && is_vreg(in->dst))
+	bool dst_read, dst_written, src_read;
+	ir_operand_use(in, &dst_read, &dst_written, &src_read);
+	if (dst_read && is_vreg(in->dst))
 		reads[in->dst] += by;
-	if (in->src >= 0 && is_vreg(in->src))
+	if (src_read && is_vreg(in->src))
 		reads[in->src] += by;
 }
 

@@ -195,57 +195,11 @@ static void put(struct out *o, struct bpf_insn bi)
 	c->insns[c->len++] = bi;
 }
 
-/* Which operands an instruction reads and writes. */
-static void operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_written, bool *src_read)
-{
-	uint8_t code = in->bi.code, cls = BPF_CLASS(code);
-	*dst_read = *dst_written = *src_read = false;
-	switch (in->kind) {
-	case IR_JUMP:
-		*dst_read = BPF_OP(code) != BPF_JA;
-		*src_read = *dst_read && BPF_SRC(code) == BPF_X;
-		return;
-	case IR_IMM64:
-	case IR_MAP:
-	case IR_FUNC:
-		*dst_written = true;
-		return;
-	case IR_INSN:
-		break;
-	default:
-		return;
-	}
-	switch (cls) {
-	case BPF_ALU:
-	case BPF_ALU64:
-		*dst_written = true;
-		*dst_read = BPF_OP(code) != BPF_MOV;
-		*src_read = BPF_SRC(code) == BPF_X && BPF_OP(code) != BPF_END; /* END's bit is a byte order */
-		break;
-	case BPF_LDX:
-		*dst_written = *src_read = true;
-		break;
-	case BPF_STX:
-		*dst_read = *src_read = true;
-		break;
-	case BPF_ST:
-		*dst_read = true;
-		break;
-	case BPF_JMP:
-	case BPF_JMP32:
-		if (BPF_OP(code) != BPF_CALL && BPF_OP(code) != BPF_EXIT) {
-			*dst_read = true;
-			*src_read = BPF_SRC(code) == BPF_X;
-		}
-		break;
-	}
-}
-
-/* ld_imm64 of a map or function address, recorded for the loader or the linker. */
+/* ld_imm64 of a map's, a map value's or a function's address, recorded for the loader or the linker. */
 static void put_ref(struct out *o, const struct ir_insn *in, int dst)
 {
 	struct prog_code *c = o->code;
-	if (in->kind == IR_MAP) {
+	if (in->kind == IR_MAP || in->kind == IR_MAP_VALUE) {
 		c->refs = realloc(c->refs, (c->nrefs + 1) * sizeof(*c->refs));
 		if (!c->refs)
 			abort();
@@ -256,8 +210,9 @@ static void put_ref(struct out *o, const struct ir_insn *in, int dst)
 			abort();
 		c->func_refs[c->nfunc_refs++] = (struct func_ref){ .insn = c->len, .func = (int)in->imm64 };
 	}
-	put(o, LD_IMM64_LO(dst, in->kind == IR_MAP ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_FUNC, in->imm64));
-	put(o, LD_IMM64_HI(0));
+	uint8_t pseudo = in->kind == IR_MAP ? BPF_PSEUDO_MAP_FD : in->kind == IR_MAP_VALUE ? BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_FUNC;
+	put(o, LD_IMM64_LO(dst, pseudo, in->imm64));
+	put(o, insn(0, 0, 0, 0, in->bi.imm)); /* a map value's offset */
 }
 
 int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
@@ -285,7 +240,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			continue;
 		}
 		bool dst_read, dst_written, src_read;
-		operand_use(in, &dst_read, &dst_written, &src_read);
+		ir_operand_use(in, &dst_read, &dst_written, &src_read);
 		int dst = in->dst, src = in->src;
 		const struct interval *di = is_vreg(dst) ? &iv[dst - VREG_BASE] : NULL;
 		const struct interval *si = is_vreg(src) ? &iv[src - VREG_BASE] : NULL;
@@ -334,6 +289,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			put(&o, LD_IMM64_HI(in->imm64));
 			break;
 		case IR_MAP:
+		case IR_MAP_VALUE:
 		case IR_FUNC:
 			put_ref(&o, in, dst);
 			break;

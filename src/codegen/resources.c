@@ -7,8 +7,8 @@
 static const struct map_res internal_maps[MAP__INTERNAL] = {
 	[MAP_EVENTS] = { .name = "events", .bpf_type = BPF_MAP_TYPE_RINGBUF, .max_entries = EVENTS_RINGBUF_SIZE },
 	[MAP_CONTROL] = { .name = "control", .bpf_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = sizeof(struct control), .max_entries = 1 },
-	[MAP_LOST] = { .name = "lost", .bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = LOST__COUNT },
-	[MAP_FULL] = { .name = "full", .bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
+	[MAP_LOST] = { .name = "lost", .bpf_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8 * LOST__COUNT, .max_entries = 1 },
+	[MAP_FULL] = { .name = "full", .bpf_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
 };
 
 void resources_init(struct resources *res)
@@ -46,7 +46,7 @@ int resources_add_map(struct resources *res, const struct map_res *m)
 	res->maps[res->nmaps] = *m;
 	res->maps[res->nmaps].name = strdup(m->name);
 	if (res->nmaps > MAP_FULL) /* one counter per map */
-		res->maps[MAP_FULL].max_entries = (uint32_t)res->nmaps + 1;
+		res->maps[MAP_FULL].value_size = 8 * ((uint32_t)res->nmaps + 1);
 	return res->nmaps++;
 }
 

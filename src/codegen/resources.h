@@ -14,8 +14,8 @@
 enum {
 	MAP_EVENTS,  /* ring buffer: printf and control records */
 	MAP_CONTROL, /* array[1] of struct control: shared by the programs and the runtime */
-	MAP_LOST,    /* per-CPU array[LOST__COUNT]: u64 counts of records the ring buffer had no room for */
-	MAP_FULL,    /* per-CPU array[nmaps]: u64 count of updates of map i dropped as it was full */
+	MAP_LOST,    /* array[1] of u64[LOST__COUNT]: counts of records the ring buffer had no room for */
+	MAP_FULL,    /* array[1] of u64[nmaps]: [i] counts the updates of map i dropped as it was full */
 	MAP__INTERNAL,
 };
 
@@ -30,7 +30,7 @@ enum {
  * much when the reader is the slower. Control records wake it at once. */
 #define EVENTS_WAKEUP_DATA(size) ((size) / 16)
 #define EVENTS_WAKEUP_STEP(size) ((size) / 32) /* a power of two, as size is */
-/* The entries of MAP_LOST. */
+/* The counters of MAP_LOST. */
 enum { LOST_EVENTS, LOST_CONTROL, LOST__COUNT };
 #define MAP_DEFAULT_ENTRIES 4096
 

@@ -291,23 +291,22 @@ static void print_maps(struct session *s)
 	free(order);
 }
 
-/* The sum over CPUs of entry key of a per-CPU counter array. */
-static uint64_t percpu_sum(int fd, uint32_t key)
+/* Counter i of one of scry's counter maps (its one value: an array of u64). */
+static uint64_t counter(const struct session *s, int map, int i)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), total = 0;
-	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
-		for (int i = 0; i < ncpus; i++)
-			total += vals[i];
+	uint32_t key = 0, size = s->c->res.maps[map].value_size;
+	uint64_t *vals = calloc(1, size), n = 0;
+	if (vals && !bpf_map_lookup_elem(s->map_fds[map], &key, vals) && (uint32_t)i < size / 8)
+		n = vals[i];
 	free(vals);
-	return total;
+	return n;
 }
 
 /* Records lost since the last report, said as bpftrace says it, on stdout
  * in line with the events. */
 static void report_lost(struct session *s)
 {
-	uint64_t lost = percpu_sum(s->map_fds[MAP_LOST], LOST_EVENTS);
+	uint64_t lost = counter(s, MAP_LOST, LOST_EVENTS);
 	if (lost > s->lost_said)
 		s->out.backend->lost(&s->out, lost - s->lost_said);
 	s->lost_said = lost;
@@ -327,14 +326,14 @@ static void report_lost_now_and_then(struct session *s)
 static void report_losses(struct session *s)
 {
 	const struct resources *res = &s->c->res;
-	uint64_t control = percpu_sum(s->map_fds[MAP_LOST], LOST_CONTROL);
+	uint64_t control = counter(s, MAP_LOST, LOST_CONTROL);
 	if (control)
 		fprintf(stderr, "WARNING: %llu exit(), print(), clear() or zero() records were lost: the ring buffer was full\n",
 			(unsigned long long)control);
 	int *order = malloc((res->nmaps + 1) * sizeof(*order));
 	int n = script_maps_by_name(res, order);
 	for (int i = 0; i < n; i++) {
-		uint64_t dropped = percpu_sum(s->map_fds[MAP_FULL], (uint32_t)order[i]);
+		uint64_t dropped = counter(s, MAP_FULL, order[i]);
 		if (dropped)
 			fprintf(stderr, "WARNING: map %s is full: %llu updates were dropped (raise BPFTRACE_MAP_KEYS_MAX)\n",
 				res->maps[order[i]].name, (unsigned long long)dropped);
