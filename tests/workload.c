@@ -5,7 +5,8 @@
  *   workload sizes N        read 1, 2, ..., N bytes of /dev/zero: N reads of known, different sizes
  *   workload sleep N MS     sleep MS milliseconds N times (each a voluntary context switch)
  *   workload badsockopt N   getsockopt(-1, 2, 3, 0x4, 0x5) N times (raw syscall): known arguments
- *                           in five registers, EBADF */
+ *                           in five registers, EBADF
+ *   workload hold N MS      open /dev/null N times, then sleep MS milliseconds with the N files open */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: workload open PATH N | getpid N | badsockopt N | read N | sizes N | sleep N MS\n");
+		fprintf(stderr, "usage: workload open PATH N | getpid N | badsockopt N | read N | sizes N | sleep N MS | hold N MS\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "open") && argc == 4) {
@@ -51,6 +52,13 @@ int main(int argc, char **argv)
 		struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
 		for (long i = 0, n = atol(argv[2]); i < n; i++)
 			nanosleep(&ts, NULL);
+	} else if (!strcmp(argv[1], "hold") && argc == 4) {
+		long ms = atol(argv[3]);
+		struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
+		for (long i = 0, n = atol(argv[2]); i < n; i++)
+			if (open("/dev/null", O_RDONLY) < 0)
+				return 1;
+		nanosleep(&ts, NULL);
 	} else {
 		return 2;
 	}

@@ -28,16 +28,19 @@ static void map_reset(int fd, const struct map_res *m, bool zero)
 	bool first = true;
 	if (m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY)
 		zero = true; /* an array's entries cannot be deleted */
-	/* deleting the current key would restart the walk: always ask for the key after "first" */
+	/* One walk, each key deleted once the next is known. Restarting from the first key after
+	 * each delete never ended when the probes write the map on every syscall: our own
+	 * bpf() calls added a key back for each one deleted (clear(@[comm]) of raw_syscalls). */
 	while (bpf_map_get_next_key(fd, first ? NULL : key, next) == 0) {
-		if (zero) {
+		if (zero)
 			bpf_map_update_elem(fd, next, zeros, BPF_EXIST);
-			memcpy(key, next, m->key_size);
-			first = false;
-		} else {
-			bpf_map_delete_elem(fd, next);
-		}
+		else if (!first)
+			bpf_map_delete_elem(fd, key);
+		memcpy(key, next, m->key_size);
+		first = false;
 	}
+	if (!zero && !first)
+		bpf_map_delete_elem(fd, key);
 	free(key);
 	free(next);
 	free(zeros);
