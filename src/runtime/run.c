@@ -135,7 +135,7 @@ static int attach_all(struct session *s)
 			int err = pt->attach_all(p->spec, &p->targets, s->prog_fds[i], &s->opts->env,
 						 &s->atts[s->natts]);
 			if (err) {
-				diag_fatal("failed to attach %s: %s", p->name, strerror(-err));
+				diag_fatal("Error attaching probe: %s: %s", p->name, strerror(-err));
 				return -1;
 			}
 			s->natts++;
@@ -145,7 +145,7 @@ static int attach_all(struct session *s)
 			int err = pt->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->env,
 					     &s->atts[s->natts]);
 			if (err) {
-				diag_fatal("failed to attach %s%s%s: %s", p->spec->provider_name,
+				diag_fatal("Error attaching probe: %s%s%s: %s", p->spec->provider_name,
 					   *p->targets.items[t] ? ":" : "", p->targets.items[t], strerror(-err));
 				return -1;
 			}
@@ -403,6 +403,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	if (!opts->quiet)
 		s.out.backend->attached(&s.out, n);
 	fflush(s.out.out);
+	rc = 255; /* bpftrace's status for a session that fails once attaching (its run() returns -1) */
 	/* -c: the child exists before the attach (probes may name its pid) and
 	 * execs once BEGIN has run, so none of its events is missed */
 	if (s.target && s.target->argv) {
