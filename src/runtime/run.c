@@ -122,11 +122,13 @@ static int count_probes(const struct compiled *c)
 	return n;
 }
 
+/* A signal meanwhile stops it (each attach costs a detach, at 25 ms and
+ * more each): the session then ends with what is attached. */
 static int attach_all(struct session *s)
 {
 	const struct compiled *c = s->c;
 	s->atts = calloc(count_probes(c) + 1, sizeof(*s->atts));
-	for (int i = 0; i < c->nprogs; i++) {
+	for (int i = 0; i < c->nprogs && !stop_signal; i++) {
 		const struct prog *p = &c->progs[i];
 		const struct probe_type *pt = probe_type_for(p->spec->provider);
 		if (pt->once)
@@ -141,7 +143,7 @@ static int attach_all(struct session *s)
 			s->natts++;
 			continue;
 		}
-		for (int t = 0; t < p->targets.len; t++) {
+		for (int t = 0; t < p->targets.len && !stop_signal; t++) {
 			int err = pt->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->env,
 					     &s->atts[s->natts]);
 			if (err) {
@@ -418,7 +420,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		goto out;
 
 	run_once(&s, PROV_BEGIN);
-	if (s.target)
+	if (s.target && !stop_signal) /* stopped while attaching: -c's command never starts */
 		target_release(s.target);
 	/* bpftrace's hook for test harnesses: "Attaching" comes before the attach */
 	if (getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED")) {
