@@ -55,6 +55,7 @@ struct session {
 	struct attach_env env;  /* opts->env, with -c's child as the pid */
 	struct target *target;  /* -c or -p; NULL: none */
 	int epfd;               /* the ring buffer and the target's pidfd; -1: none */
+	bool output_gone;       /* the output is a pipe nobody reads any more */
 	uint64_t lost_said;     /* ring-buffer records reported lost so far */
 	time_t lost_checked;    /* when the count was last read */
 };
@@ -206,7 +207,17 @@ static void run_once(struct session *s, enum provider_kind kind)
 }
 
 /* Why the event loop ends. */
-enum stop_reason { RUNNING, STOP_EXIT, STOP_SIGNAL, STOP_TARGET };
+enum stop_reason { RUNNING, STOP_EXIT, STOP_SIGNAL, STOP_TARGET, STOP_OUTPUT };
+
+/* Write out what the output holds. A write fails with EPIPE once the pipe's
+ * reader is gone only where SIGPIPE, which would end scry, is ignored (as
+ * systemd's services have it): the trace then ends instead of tracing for
+ * nobody. Other failures (-o /dev/full) go unreported, as in bpftrace. */
+static void flush_output(struct session *s)
+{
+	if (fflush(s->out.out) == EOF && errno == EPIPE)
+		s->output_gone = true;
+}
 
 static enum stop_reason stop_reason(struct session *s)
 {
@@ -219,6 +230,8 @@ static enum stop_reason stop_reason(struct session *s)
 		return STOP_SIGNAL;
 	if (s->target && target_exited(s->target))
 		return STOP_TARGET;
+	if (s->output_gone)
+		return STOP_OUTPUT;
 	return RUNNING;
 }
 
@@ -404,7 +417,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	}
 	if (!opts->quiet)
 		s.out.backend->attached(&s.out, n);
-	fflush(s.out.out);
+	flush_output(&s);
 	rc = 255; /* bpftrace's status for a session that fails once attaching (its run() returns -1) */
 	/* -c: the child exists before the attach (probes may name its pid) and
 	 * execs once BEGIN has run, so none of its events is missed */
@@ -435,7 +448,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 			break;
 		}
 		report_lost_now_and_then(&s);
-		fflush(s.out.out);
+		flush_output(&s);
 	}
 	/* bpftrace 0.17 ends a child still running with SIGTERM on exit(); on
 	 * SIGINT/SIGTERM it leaves it until its own exit (target_close: SIGKILL) */
@@ -454,9 +467,13 @@ int run(const struct compiled *c, const struct run_opts *opts)
 
 	s.out.backend->maps_start(&s.out);
 	print_maps(&s);
-	fflush(s.out.out);
+	flush_output(&s);
 	report_losses(&s);
 	rc = 0;
+	if (s.output_gone) {
+		diag_fatal("failed to write the output: %s", strerror(EPIPE));
+		rc = 1;
+	}
 out:
 	session_close(&s);
 	return rc;
