@@ -193,17 +193,20 @@ static void detach_all(struct session *s)
 	s->natts = 0;
 }
 
-/* BEGIN and END run once, in this process, through BPF_PROG_TEST_RUN. */
-static void run_once(struct session *s, enum provider_kind kind)
+/* BEGIN and END run once, in this process, through BPF_PROG_TEST_RUN.
+ * Returns -1 when one could not run. */
+static int run_once(struct session *s, enum provider_kind kind)
 {
 	for (int i = 0; i < s->c->nprogs; i++) {
 		if (s->c->progs[i].spec->provider != kind)
 			continue;
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
-		int err = bpf_prog_test_run_opts(s->prog_fds[i], &opts);
-		if (err)
+		if (bpf_prog_test_run_opts(s->prog_fds[i], &opts)) {
 			diag_fatal("failed to run %s: %s", s->c->progs[i].name, strerror(errno));
+			return -1;
+		}
 	}
+	return 0;
 }
 
 /* Why the event loop ends. */
@@ -432,7 +435,9 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	if (attach_all(&s))
 		goto out;
 
-	run_once(&s, PROV_BEGIN);
+	/* as bpftrace, a BEGIN or END that cannot run ends the session (255), without the maps */
+	if (run_once(&s, PROV_BEGIN))
+		goto out;
 	if (s.target && !stop_signal) /* stopped while attaching: -c's command never starts */
 		target_release(s.target);
 	/* bpftrace's hook for test harnesses: "Attaching" comes before the attach */
@@ -462,7 +467,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	report_lost(&s);
 	s.ev.exiting = false;
 	s.ev.stop = NULL;
-	run_once(&s, PROV_END);
+	if (run_once(&s, PROV_END))
+		goto out;
 	ring_buffer__consume(s.rb);
 
 	s.out.backend->maps_start(&s.out);
