@@ -130,7 +130,7 @@ static void copy_file(const char *path, FILE *text)
 {
 	FILE *in = fopen(path, "r");
 	if (!in) {
-		fprintf(stderr, "ERROR: failed to open file '%s'\n", path);
+		fprintf(stderr, "ERROR: failed to open file '%s': %s\n", path, strerror(errno));
 		return;
 	}
 	char buf[4096];

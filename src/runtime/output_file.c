@@ -6,7 +6,7 @@
 
 FILE *output_file_open(const char *path)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we"); /* not inherited by system()'s commands */
 	if (!f)
 		fprintf(stderr, "ERROR: Failed to open output file: \"%s\": %s\n", path, strerror(errno));
 	return f;

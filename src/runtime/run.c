@@ -55,6 +55,7 @@ struct session {
 	struct attach_env env;  /* opts->env, with -c's child as the pid */
 	struct target *target;  /* -c or -p; NULL: none */
 	int epfd;               /* the ring buffer and the target's pidfd; -1: none */
+	bool output_gone;       /* the output is a pipe nobody reads any more */
 	uint64_t lost_said;     /* ring-buffer records reported lost so far */
 	time_t lost_checked;    /* when the count was last read */
 };
@@ -122,11 +123,13 @@ static int count_probes(const struct compiled *c)
 	return n;
 }
 
+/* A signal meanwhile stops it (each attach costs a detach, at 25 ms and
+ * more each): the session then ends with what is attached. */
 static int attach_all(struct session *s)
 {
 	const struct compiled *c = s->c;
 	s->atts = calloc(count_probes(c) + 1, sizeof(*s->atts));
-	for (int i = 0; i < c->nprogs; i++) {
+	for (int i = 0; i < c->nprogs && !stop_signal; i++) {
 		const struct prog *p = &c->progs[i];
 		const struct probe_type *pt = p->type;
 		if (pt->once)
@@ -135,17 +138,17 @@ static int attach_all(struct session *s)
 			int err = pt->attach_all(p->spec, &p->targets, s->prog_fds[i], &s->opts->env,
 						 &s->atts[s->natts]);
 			if (err) {
-				diag_fatal("failed to attach %s: %s", p->name, strerror(-err));
+				diag_fatal("Error attaching probe: %s: %s", p->name, strerror(-err));
 				return -1;
 			}
 			s->natts++;
 			continue;
 		}
-		for (int t = 0; t < p->targets.len; t++) {
+		for (int t = 0; t < p->targets.len && !stop_signal; t++) {
 			int err = pt->attach(p->spec, p->targets.items[t], s->prog_fds[i], &s->env,
 					     &s->atts[s->natts]);
 			if (err) {
-				diag_fatal("failed to attach %s%s%s: %s", p->spec->provider_name,
+				diag_fatal("Error attaching probe: %s%s%s: %s", p->spec->provider_name,
 					   *p->targets.items[t] ? ":" : "", p->targets.items[t], strerror(-err));
 				return -1;
 			}
@@ -190,21 +193,34 @@ static void detach_all(struct session *s)
 	s->natts = 0;
 }
 
-/* BEGIN and END run once, in this process, through BPF_PROG_TEST_RUN. */
-static void run_once(struct session *s, enum provider_kind kind)
+/* BEGIN and END run once, in this process, through BPF_PROG_TEST_RUN.
+ * Returns -1 when one could not run. */
+static int run_once(struct session *s, enum provider_kind kind)
 {
 	for (int i = 0; i < s->c->nprogs; i++) {
 		if (s->c->progs[i].spec->provider != kind)
 			continue;
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
-		int err = bpf_prog_test_run_opts(s->prog_fds[i], &opts);
-		if (err)
+		if (bpf_prog_test_run_opts(s->prog_fds[i], &opts)) {
 			diag_fatal("failed to run %s: %s", s->c->progs[i].name, strerror(errno));
+			return -1;
+		}
 	}
+	return 0;
 }
 
 /* Why the event loop ends. */
-enum stop_reason { RUNNING, STOP_EXIT, STOP_SIGNAL, STOP_TARGET };
+enum stop_reason { RUNNING, STOP_EXIT, STOP_SIGNAL, STOP_TARGET, STOP_OUTPUT };
+
+/* Write out what the output holds. A write fails with EPIPE once the pipe's
+ * reader is gone only where SIGPIPE, which would end scry, is ignored (as
+ * systemd's services have it): the trace then ends instead of tracing for
+ * nobody. Other failures (-o /dev/full) go unreported, as in bpftrace. */
+static void flush_output(struct session *s)
+{
+	if (fflush(s->out.out) == EOF && errno == EPIPE)
+		s->output_gone = true;
+}
 
 static enum stop_reason stop_reason(struct session *s)
 {
@@ -217,6 +233,8 @@ static enum stop_reason stop_reason(struct session *s)
 		return STOP_SIGNAL;
 	if (s->target && target_exited(s->target))
 		return STOP_TARGET;
+	if (s->output_gone)
+		return STOP_OUTPUT;
 	return RUNNING;
 }
 
@@ -401,7 +419,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	}
 	if (!opts->quiet)
 		s.out.backend->attached(&s.out, n);
-	fflush(s.out.out);
+	flush_output(&s);
+	rc = 255; /* bpftrace's status for a session that fails once attaching (its run() returns -1) */
 	/* -c: the child exists before the attach (probes may name its pid) and
 	 * execs once BEGIN has run, so none of its events is missed */
 	if (s.target && s.target->argv) {
@@ -415,8 +434,10 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	if (attach_all(&s))
 		goto out;
 
-	run_once(&s, PROV_BEGIN);
-	if (s.target)
+	/* as bpftrace, a BEGIN or END that cannot run ends the session (255), without the maps */
+	if (run_once(&s, PROV_BEGIN))
+		goto out;
+	if (s.target && !stop_signal) /* stopped while attaching: -c's command never starts */
 		target_release(s.target);
 	/* bpftrace's hook for test harnesses: "Attaching" comes before the attach */
 	if (getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED")) {
@@ -431,7 +452,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 			break;
 		}
 		report_lost_now_and_then(&s);
-		fflush(s.out.out);
+		flush_output(&s);
 	}
 	/* bpftrace 0.17 ends a child still running with SIGTERM on exit(); on
 	 * SIGINT/SIGTERM it leaves it until its own exit (target_close: SIGKILL) */
@@ -445,16 +466,21 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	report_lost(&s);
 	s.ev.exiting = false;
 	s.ev.stop = NULL;
-	run_once(&s, PROV_END);
+	if (run_once(&s, PROV_END))
+		goto out;
 	ring_buffer__consume(s.rb);
 
 	s.out.backend->maps_start(&s.out);
 	print_maps(&s);
 	if (s.out.backend->end)
 		s.out.backend->end(&s.out);
-	fflush(s.out.out);
+	flush_output(&s);
 	report_losses(&s);
 	rc = 0;
+	if (s.output_gone) {
+		diag_fatal("failed to write the output: %s", strerror(EPIPE));
+		rc = 1;
+	}
 out:
 	session_close(&s);
 	return rc;
