@@ -44,7 +44,8 @@ static void usage(FILE *out)
 	      "    -d insns       print the emitted BPF instructions and exit\n"
 	      "    -q             keep messages quiet: no \"Attaching N probes...\"\n"
 	      "    --info         print the kernel features scry detects\n"
-	      "    -k, -kk        accepted; warnings on helper errors are not implemented yet\n"
+	      "    -k             emit a warning when a bpf helper returns an error (except read functions)\n"
+	      "    -kk            check all bpf helper functions\n"
 	      "    -V, --version  scry version\n"
 	      "    --no-warnings  disable all warning messages\n"
 	      "    -v             verbose: the verifier's log when it rejects a program\n"
@@ -86,7 +87,6 @@ enum { OPT_DRY_RUN = 256, OPT_UNSAFE, OPT_INFO, OPT_NO_WARNINGS, OPT_INCLUDE };
 struct cmdline {
 	const char *prog, *dump, *cmd, *pid; /* -e, -d, -c, -p */
 	bool list, info;
-	int helper_checks; /* -k, -kk: accepted, not implemented yet */
 	const char *output; /* -o */
 	const char *format; /* -f */
 	struct pp_opts pp; /* -I and --include */
@@ -161,7 +161,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 			cl->run.quiet = true;
 			break;
 		case 'k':
-			cl->helper_checks++;
+			cl->compile.helper_checks++;
 			break;
 		case 'o':
 			cl->output = optarg;
@@ -190,7 +190,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 			return 1;
 		}
 	}
-	if (cl->helper_checks > 2) { /* bpftrace: -k or -kk, no more */
+	if (cl->compile.helper_checks > 2) { /* bpftrace: -k or -kk, no more */
 		usage(stderr);
 		return 1;
 	}

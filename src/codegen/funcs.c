@@ -220,7 +220,7 @@ static void emit_signal(struct cg *cg, struct node *call)
 		ir_movi(cg->ir, R1, signal_number(sig));
 	else
 		ir_mov(cg->ir, R1, emit_expr(cg, sig));
-	ir_call(cg->ir, BPF_FUNC_send_signal);
+	emit_helper_stmt(cg, BPF_FUNC_send_signal, -1);
 }
 
 /* ---- exit ---- */

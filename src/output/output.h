@@ -13,6 +13,7 @@
 
 #include "codegen/types.h"
 #include "output/map_data.h"
+#include "util/diag.h"
 
 /* Text the runtime made, named as bpftrace's JSON names it. */
 enum message_kind {
@@ -21,6 +22,18 @@ enum message_kind {
 	MSG_CAT,     /* cat(): the file */
 	MSG_JOIN,    /* join(): the strings and separators, no newline */
 	MSG_SYSCALL, /* system(): what the command wrote on stdout */
+};
+
+/* A helper call that failed (-k, -kk): where, and what it returned or how
+ * often it failed. */
+struct helper_failure {
+	const char *helper; /* "map_update_elem" */
+	const char *map;    /* the script map it acted on ("@a"), or NULL */
+	const char *probe;  /* the probe, as `probe` prints it */
+	struct loc loc;
+	int64_t ret;        /* helper_error: its return value */
+	uint64_t count;     /* helper_errors: failures in all */
+	uint64_t said;      /* helper_errors: how many of them helper_error reported */
 };
 
 struct output;
@@ -36,6 +49,10 @@ struct output_backend {
 	void (*map)(struct output *o, const struct map_data *d);
 	/* ring-buffer records lost since the last call */
 	void (*lost)(struct output *o, uint64_t n);
+	/* a helper call failed, as it happens (the first few of each call site) */
+	void (*helper_error)(struct output *o, const struct helper_failure *f);
+	/* at exit, for a call site that failed more often than was reported */
+	void (*helper_errors)(struct output *o, const struct helper_failure *f);
 	/* after END, before the maps */
 	void (*maps_start)(struct output *o);
 };
@@ -51,5 +68,10 @@ const struct output_backend *output_backend(const char *name);
 void output_list_formats(FILE *out);
 
 extern const struct output_backend output_text, output_json, output_folded;
+
+/* The text forms of helper errors, on stderr as bpftrace's warnings: text
+ * and folded output use them. */
+void text_helper_error(struct output *o, const struct helper_failure *f);
+void text_helper_errors(struct output *o, const struct helper_failure *f);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "output/printf.h"
 #include "runtime/map_read.h"
+#include "util/helper_names.h"
 
 /* clear(): delete every key; zero(): keep the keys, zero the values. */
 static void map_reset(int fd, const struct map_res *m, bool zero)
@@ -205,6 +206,25 @@ static void handle_text(struct events *ev, const struct event_hdr *hdr, size_t s
 		ev->out->backend->message(ev->out, message_of[hdr->kind], ev->text_buf, ev->text_len);
 }
 
+struct helper_failure helper_failure_at(const struct resources *res, int id)
+{
+	const struct helper_error_res *h = &res->helper_errors[id];
+	return (struct helper_failure){
+		.helper = helper_name(h->helper), .map = h->map >= 0 ? res->maps[h->map].name : NULL,
+		.probe = h->probe, .loc = h->loc,
+	};
+}
+
+static void handle_helper_error(struct events *ev, const struct event_hdr *hdr, size_t size)
+{
+	if (hdr->id >= (uint32_t)ev->res->nhelper_errors || size < sizeof(*hdr) + sizeof(int64_t))
+		return;
+	struct helper_failure f = helper_failure_at(ev->res, (int)hdr->id);
+	memcpy(&f.ret, hdr + 1, sizeof(f.ret));
+	ev->helper_errors_said[hdr->id]++;
+	ev->out->backend->helper_error(ev->out, &f);
+}
+
 /* One record. */
 static void handle(struct events *ev, void *data, size_t size)
 {
@@ -227,6 +247,9 @@ static void handle(struct events *ev, void *data, size_t size)
 			const struct field *v = &ev->res->fmts[hdr->id].args->fields[0];
 			ev->out->backend->value(ev->out, v->type, (const char *)(hdr + 1) + v->offset);
 		}
+		break;
+	case EV_HELPER_ERROR:
+		handle_helper_error(ev, hdr, size);
 		break;
 	case EV_EXIT:
 		ev->exiting = true;

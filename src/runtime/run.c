@@ -323,6 +323,20 @@ static void report_lost_now_and_then(struct session *s)
 	}
 }
 
+/* -k: call sites that failed more often than their records said (a burst
+ * each per CPU is reported as it happens, the rest only counted). */
+static void report_helper_errors(struct session *s)
+{
+	const struct resources *res = &s->c->res;
+	for (int id = 0; id < res->nhelper_errors; id++) {
+		struct helper_failure f = helper_failure_at(res, id);
+		f.count = percpu_sum(s->map_fds[res->helper_error_map], (uint32_t)id);
+		f.said = s->ev.helper_errors_said[id];
+		if (f.count > f.said)
+			s->out.backend->helper_errors(&s->out, &f);
+	}
+}
+
 /* What the kernel side could not store or do, said on stderr. */
 static void report_losses(struct session *s)
 {
@@ -356,6 +370,7 @@ static void session_close(struct session *s)
 	close_fds(s->map_fds, s->c->res.nmaps);
 	free(s->prog_fds);
 	free(s->map_fds);
+	free(s->ev.helper_errors_said);
 }
 
 int run(const struct compiled *c, const struct run_opts *opts)
@@ -368,7 +383,8 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	s.out = (struct output){ .backend = opts->format ? opts->format : &output_text,
 				 .out = opts->out ? opts->out : stdout };
 	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = &s.out,
-			       .stop = &stop_signal, .bounded = true };
+			       .stop = &stop_signal, .bounded = true,
+			       .helper_errors_said = calloc(c->res.nhelper_errors + 1, sizeof(uint64_t)) };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
 	for (int i = 0; i < c->res.nmaps; i++) /* closed on every way out */
@@ -451,6 +467,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 
 	s.out.backend->maps_start(&s.out);
 	print_maps(&s);
+	report_helper_errors(&s);
 	fflush(s.out.out);
 	report_losses(&s);
 	rc = 0;
