@@ -69,8 +69,8 @@ void output_list_formats(FILE *out);
 
 extern const struct output_backend output_text, output_json, output_folded;
 
-/* The text forms of helper errors, on stderr as bpftrace's warnings: text
- * and folded output use them. */
+/* The text forms of helper errors, for text and folded output: bpftrace's
+ * warning in the output, the count at exit on stderr. */
 void text_helper_error(struct output *o, const struct helper_failure *f);
 void text_helper_errors(struct output *o, const struct helper_failure *f);
 

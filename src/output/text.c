@@ -34,18 +34,19 @@ static void text_lost(struct output *o, uint64_t n)
 	fprintf(o->out, "Lost %" PRIu64 " events\n", n);
 }
 
-/* bpftrace's words: "Failed to map_update_elem: Argument list too long (-7)";
- * a failed lookup returns no error code, only 0 */
+/* bpftrace's words, in the output as bpftrace 0.17 writes them: "Failed to
+ * map_update_elem: Argument list too long (-7)"; a failed lookup has no
+ * error code, only 0 */
 void text_helper_error(struct output *o, const struct helper_failure *f)
 {
-	fflush(o->out); /* in line with the output around it */
 	int32_t ret = (int32_t)f->ret;
 	if (ret < 0)
-		diag_warning(&f->loc, "Failed to %s: %s (%d)", f->helper, strerror(-ret), ret);
+		diag_warning_to(o->out, &f->loc, "Failed to %s: %s (%d)", f->helper, strerror(-ret), ret);
 	else
-		diag_warning(&f->loc, "Failed to %s: %d", f->helper, ret);
+		diag_warning_to(o->out, &f->loc, "Failed to %s: %d", f->helper, ret);
 }
 
+/* scry's own count, on stderr with its other warnings at exit */
 void text_helper_errors(struct output *o, const struct helper_failure *f)
 {
 	fflush(o->out);
