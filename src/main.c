@@ -18,6 +18,7 @@
 #include "runtime/target.h"
 #include "util/diag.h"
 #include "util/elf_syms.h"
+#include "util/kernel_btf.h"
 #include "util/strlist.h"
 
 static void usage(FILE *out)
@@ -219,6 +220,17 @@ static int set_target(struct cmdline *cl, struct target *t)
 
 static int run_script(int argc, char **argv, const struct cmdline *cl);
 
+/* What the environment sets, where the compiler, runtime and symbolisers take it. */
+static void env_settings(struct cmdline *cl)
+{
+	if (cl->env.strlen)
+		cl->compile.strlen = (int)cl->env.strlen;
+	cl->run.cat_bytes_max = cl->env.cat_bytes_max;
+	cl->run.log_size = cl->env.log_size;
+	kernel_btf_set_file(cl->env.btf);
+	usym_set_enabled(!cl->env.no_user_symbols);
+}
+
 int main(int argc, char **argv)
 {
 	struct cmdline cl = { 0 };
@@ -230,8 +242,8 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0 && env_read(&cl.env))
 		rc = 1;
-	if (rc < 0 && cl.env.strlen)
-		cl.compile.strlen = (int)cl.env.strlen;
+	if (rc < 0)
+		env_settings(&cl);
 	if (rc < 0)
 		cl.compile.ringbuf_size = env_ringbuf_size(&cl.env);
 	if (rc < 0 && cl.output && !(cl.run.out = output_file_open(cl.output)))

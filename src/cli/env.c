@@ -2,44 +2,89 @@
 
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* BPFTRACE_NAME or SCRY_NAME into *val (left alone when neither is set).
- * Returns -1 after bpftrace's message when the value is not a positive
- * integer (strtoull's syntax, as bpftrace's: "-1" is 2^64-1). */
-static int read_u64(const char *name, uint64_t *val)
+/* How a variable's text is read, with bpftrace's message for a bad one. */
+enum env_kind {
+	ENV_COUNT, /* a positive integer (strtoull's syntax, as bpftrace's: "-1" is 2^64-1) */
+	ENV_BYTES, /* the same, zero allowed (bpftrace reads CAT_BYTES_MAX so) */
+	ENV_FLAG,  /* "0" or "1" */
+	ENV_PATH,  /* any text */
+};
+
+#define FIELD(f) offsetof(struct env_config, f)
+static const struct env_var {
+	const char *name; /* after BPFTRACE_ or SCRY_ */
+	enum env_kind kind;
+	size_t field;
+} vars[] = {
+	{ "STRLEN", ENV_COUNT, FIELD(strlen) },
+	{ "NO_CPP_DEMANGLE", ENV_FLAG, FIELD(no_cpp_demangle) },
+	{ "MAP_KEYS_MAX", ENV_COUNT, FIELD(map_keys_max) },
+	{ "MAX_PROBES", ENV_COUNT, FIELD(max_probes) },
+	{ "MAX_BPF_PROGS", ENV_COUNT, FIELD(max_bpf_progs) },
+	{ "LOG_SIZE", ENV_COUNT, FIELD(log_size) },
+	{ "PERF_RB_PAGES", ENV_COUNT, FIELD(rb_pages) },
+	{ "CAT_BYTES_MAX", ENV_BYTES, FIELD(cat_bytes_max) },
+	{ "NO_USER_SYMBOLS", ENV_FLAG, FIELD(no_user_symbols) },
+	{ "CACHE_USER_SYMBOLS", ENV_FLAG, FIELD(cache_user_symbols) },
+	{ "VMLINUX", ENV_PATH, FIELD(vmlinux) },
+	{ "BTF", ENV_PATH, FIELD(btf) },
+};
+
+/* BPFTRACE_NAME or SCRY_NAME into its field (left alone when neither is
+ * set). Returns -1 after bpftrace's message when the value is bad. */
+static int read_var(const struct env_var *v, struct env_config *cfg)
 {
 	char bname[64], sname[64];
-	snprintf(bname, sizeof(bname), "BPFTRACE_%s", name);
-	snprintf(sname, sizeof(sname), "SCRY_%s", name);
+	snprintf(bname, sizeof(bname), "BPFTRACE_%s", v->name);
+	snprintf(sname, sizeof(sname), "SCRY_%s", v->name);
 	const char *which = getenv(sname) ? sname : bname, *text = getenv(which);
+	void *field = (char *)cfg + v->field;
 	if (!text)
 		return 0;
+	if (v->kind == ENV_PATH) {
+		*(const char **)field = text;
+		return 0;
+	}
+	if (v->kind == ENV_FLAG) {
+		if (strcmp(text, "0") && strcmp(text, "1")) {
+			fprintf(stderr, "ERROR: Env var '%s' did not contain a valid value (0 or 1).\n", which);
+			return -1;
+		}
+		*(bool *)field = *text == '1';
+		return 0;
+	}
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || *end || v == 0) {
+	unsigned long long n = strtoull(text, &end, 10);
+	if (errno || end == text || *end || (n == 0 && v->kind == ENV_COUNT)) {
 		fprintf(stderr, "ERROR: Env var '%s' did not contain a valid uint64_t, or was zero-valued.\n", which);
 		return -1;
 	}
-	*val = v;
+	*(uint64_t *)field = n;
 	return 0;
 }
 
 int env_read(struct env_config *cfg)
 {
-	*cfg = (struct env_config){ .max_probes = 512 };
-	if (read_u64("STRLEN", &cfg->strlen) || read_u64("MAP_KEYS_MAX", &cfg->map_keys_max) ||
-	    read_u64("PERF_RB_PAGES", &cfg->rb_pages) || read_u64("MAX_PROBES", &cfg->max_probes))
-		return 1;
+	*cfg = (struct env_config){ .max_probes = 512, .max_bpf_progs = 512, .cat_bytes_max = 10240 };
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (read_var(&vars[i], cfg))
+			return 1;
 	if (cfg->strlen > 200) {
 		fprintf(stderr, "ERROR: 'BPFTRACE_STRLEN' %llu exceeds the current maximum of 200 bytes.\n"
 				"This limitation is because strings are currently stored on the 512 byte BPF stack.\n"
 				"Long strings will be pursued in: https://github.com/iovisor/bpftrace/issues/305\n",
 			(unsigned long long)cfg->strlen);
+		return 1;
+	}
+	if (cfg->btf && access(cfg->btf, R_OK)) { /* bpftrace 0.17 crashes */
+		fprintf(stderr, "ERROR: BTF: failed to read BTF data from '%s': %s\n", cfg->btf, strerror(errno));
 		return 1;
 	}
 	if (cfg->map_keys_max > UINT32_MAX)
@@ -72,6 +117,13 @@ void env_apply(const struct env_config *cfg, struct compiled *c)
 
 int env_check_probes(const struct env_config *cfg, const struct compiled *c)
 {
+	if ((uint64_t)c->nprogs > cfg->max_bpf_progs) {
+		fprintf(stderr, "ERROR: Your program is trying to generate more than %d BPF programs, which exceeds the "
+				"current limit of %llu\nYou can increase the limit through the BPFTRACE_MAX_BPF_PROGS "
+				"environment variable.\n",
+			c->nprogs, (unsigned long long)cfg->max_bpf_progs);
+		return 1;
+	}
 	uint64_t n = 0;
 	for (int i = 0; i < c->nprogs; i++)
 		n += c->progs[i].targets.len;

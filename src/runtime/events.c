@@ -124,7 +124,7 @@ static void run_command(struct events *ev, const char *cmd, FILE *text)
 	close(fds[0]);
 }
 
-static void copy_file(const char *path, FILE *text)
+static void copy_file(const char *path, uint64_t max, FILE *text)
 {
 	FILE *in = fopen(path, "r");
 	if (!in) {
@@ -133,8 +133,10 @@ static void copy_file(const char *path, FILE *text)
 	}
 	char buf[4096];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+	while (max && (n = fread(buf, 1, max < sizeof(buf) ? max : sizeof(buf), in)) > 0) {
 		fwrite(buf, 1, n, text);
+		max -= n;
+	}
 	fclose(in);
 }
 
@@ -159,7 +161,7 @@ static void print_join(FILE *out, const char *sep, const char *strings)
 static bool run_formatted(struct events *ev, uint32_t kind, const char *what, FILE *text)
 {
 	if (kind == EV_CAT) {
-		copy_file(what, text);
+		copy_file(what, ev->cat_bytes_max, text);
 		return true;
 	}
 	if (stop_requested(ev)) {

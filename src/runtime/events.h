@@ -27,6 +27,7 @@ struct events {
 	bool bounded;
 	uint64_t batch_end_ns;             /* CLOCK_MONOTONIC; 0: not started */
 	uint64_t skipped_system; /* system() commands dropped on a signal */
+	uint64_t cat_bytes_max;  /* cat() prints at most this much of a file */
 	uint64_t *helper_errors_said; /* per helper error id: failures reported (res->nhelper_errors) */
 	/* The text of the record at hand: one stream kept from record to
 	 * record (opening one per record cost more than printf's formatting). */

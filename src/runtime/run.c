@@ -107,7 +107,7 @@ static int load_all(struct session *s)
 		return -1;
 	int rc = 0;
 	for (int i = 0; i < c->nprogs; i++) {
-		s->prog_fds[i] = load_prog(&c->progs[i], i, s->map_fds, s->opts->verbose);
+		s->prog_fds[i] = load_prog(&c->progs[i], i, s->map_fds, s->opts->verbose, s->opts->log_size);
 		if (s->prog_fds[i] < 0)
 			rc = -1;
 	}
@@ -383,7 +383,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 	s.out = (struct output){ .backend = opts->format ? opts->format : &output_text,
 				 .out = opts->out ? opts->out : stdout };
 	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = &s.out,
-			       .stop = &stop_signal, .bounded = true,
+			       .stop = &stop_signal, .bounded = true, .cat_bytes_max = opts->cat_bytes_max,
 			       .helper_errors_said = calloc(c->res.nhelper_errors + 1, sizeof(uint64_t)) };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
