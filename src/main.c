@@ -43,6 +43,7 @@ static void usage(FILE *out)
 	      "    -l [pattern]   list the attach points that match the pattern\n"
 	      "    -d ast         print the syntax tree and exit\n"
 	      "    -d insns       print the emitted BPF instructions and exit\n"
+	      "    -dd            print both, then load through the verifier verbosely (-v) and exit\n"
 	      "    -q             keep messages quiet: no \"Attaching N probes...\"\n"
 	      "    --info         print the kernel features scry detects\n"
 	      "    -k             emit a warning when a bpf helper returns an error (except read functions)\n"
@@ -56,9 +57,17 @@ static void usage(FILE *out)
 	      "\n"
 	      "ENVIRONMENT (also read as SCRY_NAME, which wins):\n"
 	      "    BPFTRACE_STRLEN             [default: 64] bytes per str()\n"
+	      "    BPFTRACE_NO_CPP_DEMANGLE    [default: 0] accepted (scry does not demangle C++ symbols)\n"
 	      "    BPFTRACE_MAP_KEYS_MAX       [default: 4096] max keys in a map\n"
+	      "    BPFTRACE_CAT_BYTES_MAX      [default: 10k] maximum bytes read by cat builtin\n"
 	      "    BPFTRACE_MAX_PROBES         [default: 512] max number of probes\n"
-	      "    BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] pages per CPU for the ring buffer\n",
+	      "    BPFTRACE_MAX_BPF_PROGS      [default: 512] max number of generated BPF programs\n"
+	      "    BPFTRACE_LOG_SIZE           [default: 16 MiB] verifier log size in bytes\n"
+	      "    BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] pages per CPU for the ring buffer\n"
+	      "    BPFTRACE_NO_USER_SYMBOLS    [default: 0] disable user symbol resolution\n"
+	      "    BPFTRACE_CACHE_USER_SYMBOLS [default: 1] accepted (symbols are cached per process)\n"
+	      "    BPFTRACE_VMLINUX            [default: none] accepted (offsets are checked by the kernel)\n"
+	      "    BPFTRACE_BTF                [default: none] BTF file for the kernel's types\n",
 	      out);
 }
 
@@ -136,12 +145,15 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 		case 'p':
 			cl->pid = *optarg ? optarg : NULL;
 			break;
-		case 'd':
+		case 'd': /* -dd reads as -d with the argument "d" */
 			cl->dump = optarg;
-			if (strcmp(cl->dump, "ast") && strcmp(cl->dump, "insns")) {
-				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast, insns)\n", cl->dump);
+			if (strcmp(cl->dump, "ast") && strcmp(cl->dump, "insns") && strcmp(cl->dump, "d")) {
+				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast, insns, or -dd)\n", cl->dump);
 				return 1;
 			}
+			/* -dd, as bpftrace's: all the debug output, and verbose */
+			if (!strcmp(cl->dump, "d"))
+				cl->run.dry_run = cl->run.verbose = true;
 			break;
 		case OPT_DRY_RUN:
 			cl->run.dry_run = true;
@@ -299,6 +311,9 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 	diag_set_source(&src);
 	int rc = 1;
 	struct node *ast = parse_script(&src, &cl->pp);
+	bool all = dump && !strcmp(dump, "d"); /* -dd */
+	if (ast && all)
+		ast_print(ast, stdout);
 	if (ast && dump && !strcmp(dump, "ast")) {
 		ast_print(ast, stdout);
 		rc = 0;
@@ -307,8 +322,9 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 		positional_substitute(ast, &params);
 		struct compiled compiled;
 		if (compile(ast, &cl->compile, &compiled) == 0) {
-			if (dump) {
+			if (dump)
 				compiled_print(&compiled, stdout);
+			if (dump && !all) {
 				rc = 0;
 			} else {
 				env_apply(&cl->env, &compiled);
