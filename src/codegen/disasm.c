@@ -57,7 +57,10 @@ static int call(const struct bpf_insn *in, char *buf, size_t len)
 		return snprintf(buf, len, "call pc%+d", in->imm);
 	if (in->src_reg == BPF_PSEUDO_KFUNC_CALL)
 		return snprintf(buf, len, "call kernel-function");
-	return snprintf(buf, len, "call bpf_%s#%d", helper_name(in->imm), in->imm);
+	const char *name = helper_name(in->imm);
+	if (!name)
+		return snprintf(buf, len, "call unknown#%d", in->imm);
+	return snprintf(buf, len, "call bpf_%s#%d", name, in->imm);
 }
 
 static int jmp(const struct bpf_insn *in, char *buf, size_t len)

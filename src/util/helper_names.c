@@ -12,5 +12,5 @@ const char *helper_name(int32_t id)
 {
 	if (id >= 0 && (size_t)id < sizeof(helpers) / sizeof(helpers[0]) && helpers[id])
 		return helpers[id];
-	return "unknown";
+	return NULL;
 }

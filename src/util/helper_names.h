@@ -6,7 +6,8 @@
 
 #include <stdint.h>
 
-/* The name of BPF_FUNC_<name> without a "bpf_" prefix, or "unknown". */
+/* The name of BPF_FUNC_<name> without a "bpf_" prefix, or NULL for a number
+ * the kernel's list does not have. */
 const char *helper_name(int32_t id);
 
 #endif
