@@ -67,7 +67,8 @@ static void usage(FILE *out)
 	      "    BPFTRACE_NO_USER_SYMBOLS    [default: 0] disable user symbol resolution\n"
 	      "    BPFTRACE_CACHE_USER_SYMBOLS [default: 1] accepted (symbols are cached per process)\n"
 	      "    BPFTRACE_VMLINUX            [default: none] accepted (offsets are checked by the kernel)\n"
-	      "    BPFTRACE_BTF                [default: none] BTF file for the kernel's types\n",
+	      "    BPFTRACE_BTF                [default: none] BTF file for the kernel's types\n"
+	      "    BPFTRACE_STACK_MODE         [default: bpftrace] mode of kstack and ustack ('perf')\n",
 	      out);
 }
 
@@ -240,6 +241,8 @@ static void env_settings(struct cmdline *cl)
 	cl->run.cat_bytes_max = cl->env.cat_bytes_max;
 	cl->run.log_size = cl->env.log_size;
 	kernel_btf_set_file(cl->env.btf);
+	if (cl->env.stack_mode && !strcmp(cl->env.stack_mode, "perf"))
+		cl->compile.stack_mode = "perf";
 	usym_set_enabled(!cl->env.no_user_symbols);
 }
 

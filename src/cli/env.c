@@ -14,27 +14,39 @@ enum env_kind {
 	ENV_BYTES, /* the same, zero allowed (bpftrace reads CAT_BYTES_MAX so) */
 	ENV_FLAG,  /* "0" or "1" */
 	ENV_PATH,  /* any text */
+	ENV_WORD,  /* one of the entry's words */
 };
 
 #define FIELD(f) offsetof(struct env_config, f)
+#define VAR(name, kind, f) { name, kind, FIELD(f), NULL }
 static const struct env_var {
 	const char *name; /* after BPFTRACE_ or SCRY_ */
 	enum env_kind kind;
 	size_t field;
+	const char *const *words; /* ENV_WORD: the values allowed, NULL-terminated */
 } vars[] = {
-	{ "STRLEN", ENV_COUNT, FIELD(strlen) },
-	{ "NO_CPP_DEMANGLE", ENV_FLAG, FIELD(no_cpp_demangle) },
-	{ "MAP_KEYS_MAX", ENV_COUNT, FIELD(map_keys_max) },
-	{ "MAX_PROBES", ENV_COUNT, FIELD(max_probes) },
-	{ "MAX_BPF_PROGS", ENV_COUNT, FIELD(max_bpf_progs) },
-	{ "LOG_SIZE", ENV_COUNT, FIELD(log_size) },
-	{ "PERF_RB_PAGES", ENV_COUNT, FIELD(rb_pages) },
-	{ "CAT_BYTES_MAX", ENV_BYTES, FIELD(cat_bytes_max) },
-	{ "NO_USER_SYMBOLS", ENV_FLAG, FIELD(no_user_symbols) },
-	{ "CACHE_USER_SYMBOLS", ENV_FLAG, FIELD(cache_user_symbols) },
-	{ "VMLINUX", ENV_PATH, FIELD(vmlinux) },
-	{ "BTF", ENV_PATH, FIELD(btf) },
+	VAR("STRLEN", ENV_COUNT, strlen),
+	VAR("NO_CPP_DEMANGLE", ENV_FLAG, no_cpp_demangle),
+	VAR("MAP_KEYS_MAX", ENV_COUNT, map_keys_max),
+	VAR("MAX_PROBES", ENV_COUNT, max_probes),
+	VAR("MAX_BPF_PROGS", ENV_COUNT, max_bpf_progs),
+	VAR("LOG_SIZE", ENV_COUNT, log_size),
+	VAR("PERF_RB_PAGES", ENV_COUNT, rb_pages),
+	VAR("CAT_BYTES_MAX", ENV_BYTES, cat_bytes_max),
+	VAR("NO_USER_SYMBOLS", ENV_FLAG, no_user_symbols),
+	VAR("CACHE_USER_SYMBOLS", ENV_FLAG, cache_user_symbols),
+	VAR("VMLINUX", ENV_PATH, vmlinux),
+	VAR("BTF", ENV_PATH, btf),
+	{ "STACK_MODE", ENV_WORD, FIELD(stack_mode), (const char *const[]){ "bpftrace", "perf", NULL } },
 };
+
+static bool is_word(const char *const *words, const char *text)
+{
+	for (; *words; words++)
+		if (!strcmp(*words, text))
+			return true;
+	return false;
+}
 
 /* BPFTRACE_NAME or SCRY_NAME into its field (left alone when neither is
  * set). Returns -1 after bpftrace's message when the value is bad. */
@@ -47,7 +59,14 @@ static int read_var(const struct env_var *v, struct env_config *cfg)
 	void *field = (char *)cfg + v->field;
 	if (!text)
 		return 0;
-	if (v->kind == ENV_PATH) {
+	if (v->kind == ENV_WORD && !is_word(v->words, text)) {
+		fprintf(stderr, "ERROR: Env var '%s' did not contain a valid value (", which);
+		for (const char *const *w = v->words; *w; w++)
+			fprintf(stderr, "%s%s", *w, w[1] ? " or " : "");
+		fprintf(stderr, ").\n");
+		return -1;
+	}
+	if (v->kind == ENV_PATH || v->kind == ENV_WORD) {
 		*(const char **)field = text;
 		return 0;
 	}

@@ -21,6 +21,7 @@ struct env_config {
 	bool cache_user_symbols; /* BPFTRACE_CACHE_USER_SYMBOLS: accepted; scry caches per process */
 	const char *btf;        /* BPFTRACE_BTF: a BTF file for the kernel's types, or NULL */
 	const char *vmlinux;    /* BPFTRACE_VMLINUX: accepted (kprobe offsets are checked by the kernel) */
+	const char *stack_mode; /* BPFTRACE_STACK_MODE: kstack's and ustack's mode by default, or NULL */
 };
 
 /* Read the variables; returns 0, or 1 after bpftrace's error message. */

@@ -111,7 +111,7 @@ int emit_stack(struct cg *cg, bool user)
 static const struct type *type_of_stack(struct cg *cg, struct node *n)
 {
 	resources_stack_map(cg->res);
-	return type_stack(!strcmp(n->ident.name, "ustack"), STACK_MAX_DEPTH, NULL);
+	return type_stack(!strcmp(n->ident.name, "ustack"), STACK_MAX_DEPTH, cg->stack_mode);
 }
 
 static int emit_stack_builtin(struct cg *cg, struct node *n)

@@ -36,6 +36,7 @@ struct cg {
 	int strlen;                 /* str()'s default size (BPFTRACE_STRLEN) */
 	bool child;                 /* -c: `cpid` allowed */
 	int helper_checks;          /* -k: 1, -kk: 2, else 0 */
+	const char *stack_mode;     /* of kstack/ustack without one (BPFTRACE_STACK_MODE) */
 	const struct loc *at;       /* the construct being emitted: where its helper errors are reported */
 	int loop_depth;             /* sema: while loops around the current statement */
 	const struct node *in_for;  /* the for loop whose body is being analysed or emitted */

@@ -79,6 +79,7 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 	cg->strlen = opts->strlen ? opts->strlen : STRLEN_DEFAULT;
 	cg->child = opts->child;
 	cg->helper_checks = opts->helper_checks;
+	cg->stack_mode = opts->stack_mode;
 	cg->probe = probe_type_for(p->spec->provider);
 	cg->site = (struct probe_site){ .spec = p->spec, .target = p->targets.len == 1 ? p->targets.items[0] : NULL };
 	cg->probe_name = p->name;

@@ -557,7 +557,7 @@ static const struct type *check_stack(struct cg *cg, struct node *call)
 {
 	struct node *a = call->call.args;
 	int limit = STACK_MAX_DEPTH;
-	const char *mode = NULL;
+	const char *mode = cg->stack_mode;
 	if (a && a->kind == N_IDENT) {
 		if (strcmp(a->ident.name, "perf") && strcmp(a->ident.name, "bpftrace")) {
 			sema_error(cg, &a->loc, "%s", "Invalid stack mode: expected perf or bpftrace");
