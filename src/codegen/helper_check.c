@@ -59,7 +59,11 @@ static int checked_call(struct cg *cg, int helper, int map_idx, bool result)
 		ir_jump(ir, BPF_JNE, ret, -1, 0, done);
 	else
 		ir_jump32(ir, BPF_JSGE, ret, -1, 0, done);
+	/* the report's key slot is free again once it is sent: a statement
+	 * with many checked calls (join's reads) must not add them up */
+	int mark = frame_mark(&cg->frame);
 	emit_report(cg, id, ret, done);
+	frame_release(&cg->frame, mark);
 	ir_label(ir, done);
 	return ret;
 }
