@@ -18,6 +18,7 @@
 #include "runtime/target.h"
 #include "util/diag.h"
 #include "util/elf_syms.h"
+#include "util/kernel_btf.h"
 #include "util/strlist.h"
 
 static void usage(FILE *out)
@@ -43,9 +44,11 @@ static void usage(FILE *out)
 	      "    -l [pattern]   list the attach points that match the pattern\n"
 	      "    -d ast         print the syntax tree and exit\n"
 	      "    -d insns       print the emitted BPF instructions and exit\n"
+	      "    -dd            print both, then load through the verifier verbosely (-v) and exit\n"
 	      "    -q             keep messages quiet: no \"Attaching N probes...\"\n"
 	      "    --info         print the kernel features scry detects\n"
-	      "    -k, -kk        accepted; warnings on helper errors are not implemented yet\n"
+	      "    -k             emit a warning when a bpf helper returns an error (except read functions)\n"
+	      "    -kk            check all bpf helper functions\n"
 	      "    -V, --version  scry version\n"
 	      "    --no-warnings  disable all warning messages\n"
 	      "    -v             verbose: the verifier's log when it rejects a program\n"
@@ -55,9 +58,18 @@ static void usage(FILE *out)
 	      "\n"
 	      "ENVIRONMENT (also read as SCRY_NAME, which wins):\n"
 	      "    BPFTRACE_STRLEN             [default: 64] bytes per str()\n"
+	      "    BPFTRACE_NO_CPP_DEMANGLE    [default: 0] accepted (scry does not demangle C++ symbols)\n"
 	      "    BPFTRACE_MAP_KEYS_MAX       [default: 4096] max keys in a map\n"
+	      "    BPFTRACE_CAT_BYTES_MAX      [default: 10k] maximum bytes read by cat builtin\n"
 	      "    BPFTRACE_MAX_PROBES         [default: 512] max number of probes\n"
+	      "    BPFTRACE_MAX_BPF_PROGS      [default: 512] max number of generated BPF programs\n"
+	      "    BPFTRACE_LOG_SIZE           [default: 16 MiB] verifier log size in bytes\n"
 	      "    BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] pages per CPU for the ring buffer\n"
+	      "    BPFTRACE_NO_USER_SYMBOLS    [default: 0] disable user symbol resolution\n"
+	      "    BPFTRACE_CACHE_USER_SYMBOLS [default: 1] accepted (symbols are cached per process)\n"
+	      "    BPFTRACE_VMLINUX            [default: none] accepted (offsets are checked by the kernel)\n"
+	      "    BPFTRACE_BTF                [default: none] BTF file for the kernel's types\n"
+	      "    BPFTRACE_STACK_MODE         [default: bpftrace] mode of kstack and ustack ('perf')\n"
 	      "    SCRY_ARCH                   [default: this machine's] registers that -d insns\n"
 	      "                                listings read kprobe/uprobe arguments from (x86_64, arm64)\n",
 	      out);
@@ -89,7 +101,6 @@ enum { OPT_DRY_RUN = 256, OPT_UNSAFE, OPT_INFO, OPT_NO_WARNINGS, OPT_INCLUDE };
 struct cmdline {
 	const char *prog, *dump, *cmd, *pid; /* -e, -d, -c, -p */
 	bool list, info;
-	int helper_checks; /* -k, -kk: accepted, not implemented yet */
 	const char *output; /* -o */
 	const char *format; /* -f */
 	struct pp_opts pp; /* -I and --include */
@@ -138,12 +149,15 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 		case 'p':
 			cl->pid = *optarg ? optarg : NULL;
 			break;
-		case 'd':
+		case 'd': /* -dd reads as -d with the argument "d" */
 			cl->dump = optarg;
-			if (strcmp(cl->dump, "ast") && strcmp(cl->dump, "insns")) {
-				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast, insns)\n", cl->dump);
+			if (strcmp(cl->dump, "ast") && strcmp(cl->dump, "insns") && strcmp(cl->dump, "d")) {
+				fprintf(stderr, "ERROR: unknown -d mode '%s' (expected: ast, insns, or -dd)\n", cl->dump);
 				return 1;
 			}
+			/* -dd, as bpftrace's: all the debug output, and verbose */
+			if (!strcmp(cl->dump, "d"))
+				cl->run.dry_run = cl->run.verbose = true;
 			break;
 		case OPT_DRY_RUN:
 			cl->run.dry_run = true;
@@ -164,7 +178,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 			cl->run.quiet = true;
 			break;
 		case 'k':
-			cl->helper_checks++;
+			cl->compile.helper_checks++;
 			break;
 		case 'o':
 			cl->output = optarg;
@@ -193,7 +207,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 			return 1;
 		}
 	}
-	if (cl->helper_checks > 2) { /* bpftrace: -k or -kk, no more */
+	if (cl->compile.helper_checks > 2) { /* bpftrace: -k or -kk, no more */
 		usage(stderr);
 		return 1;
 	}
@@ -222,6 +236,19 @@ static int set_target(struct cmdline *cl, struct target *t)
 
 static int run_script(int argc, char **argv, const struct cmdline *cl);
 
+/* What the environment sets, where the compiler, runtime and symbolisers take it. */
+static void env_settings(struct cmdline *cl)
+{
+	if (cl->env.strlen)
+		cl->compile.strlen = (int)cl->env.strlen;
+	cl->run.cat_bytes_max = cl->env.cat_bytes_max;
+	cl->run.log_size = cl->env.log_size;
+	kernel_btf_set_file(cl->env.btf);
+	if (cl->env.stack_mode && !strcmp(cl->env.stack_mode, "perf"))
+		cl->compile.stack_mode = "perf";
+	usym_set_enabled(!cl->env.no_user_symbols);
+}
+
 int main(int argc, char **argv)
 {
 	struct cmdline cl = { 0 };
@@ -233,8 +260,8 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0 && (env_read(&cl.env) || env_select_arch(cl.dump != NULL)))
 		rc = 1;
-	if (rc < 0 && cl.env.strlen)
-		cl.compile.strlen = (int)cl.env.strlen;
+	if (rc < 0)
+		env_settings(&cl);
 	if (rc < 0)
 		cl.compile.ringbuf_size = env_ringbuf_size(&cl.env);
 	if (rc < 0 && cl.output && !(cl.run.out = output_file_open(cl.output)))
@@ -290,6 +317,9 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 	diag_set_source(&src);
 	int rc = 1;
 	struct node *ast = parse_script(&src, &cl->pp);
+	bool all = dump && !strcmp(dump, "d"); /* -dd */
+	if (ast && all)
+		ast_print(ast, stdout);
 	if (ast && dump && !strcmp(dump, "ast")) {
 		ast_print(ast, stdout);
 		rc = 0;
@@ -298,8 +328,9 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 		positional_substitute(ast, &params);
 		struct compiled compiled;
 		if (compile(ast, &cl->compile, &compiled) == 0) {
-			if (dump) {
+			if (dump)
 				compiled_print(&compiled, stdout);
+			if (dump && !all) {
 				rc = 0;
 			} else {
 				env_apply(&cl->env, &compiled);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/kernel_btf.h"
+
 /* One BTF: vmlinux's (sources[0]) or a module's, whose own types start
  * after vmlinux's. A record not yet completed carries its source's index in
  * the bits of its btf_id above SRC_SHIFT. */
@@ -44,7 +46,7 @@ static bool btf_open(void)
 {
 	if (!btf_tried) {
 		btf_tried = true;
-		src_add(NULL, btf__load_vmlinux_btf());
+		src_add(NULL, kernel_btf_load());
 	}
 	return nsources > 0;
 }

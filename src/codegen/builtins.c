@@ -96,7 +96,7 @@ static void emit_comm(struct cg *cg, struct node *n, int base, int off)
 	(void)n;
 	emit_addr(cg, R1, base, off);
 	ir_movi(cg->ir, R2, COMM_SIZE);
-	ir_call(cg->ir, BPF_FUNC_get_current_comm);
+	emit_helper_stmt(cg, BPF_FUNC_get_current_comm, -1);
 }
 
 /* kstack, ustack: an id in the stack-trace map; ustack keeps the pid beside
@@ -107,9 +107,7 @@ int emit_stack(struct cg *cg, bool user)
 	ir_mov(ir, R1, cg->ctx);
 	ir_map(ir, R2, resources_stack_map(cg->res));
 	ir_movi(ir, R3, user ? BPF_F_USER_STACK : 0);
-	ir_call(ir, BPF_FUNC_get_stackid);
-	int id = ir_vreg(ir);
-	ir_mov(ir, id, R0);
+	int id = emit_helper_call(cg, BPF_FUNC_get_stackid, -1);
 	if (user) {
 		int pid = emit_pid(cg, NULL);
 		ir_alui(ir, BPF_LSH, pid, 32);
@@ -123,7 +121,7 @@ int emit_stack(struct cg *cg, bool user)
 static const struct type *type_of_stack(struct cg *cg, struct node *n)
 {
 	resources_stack_map(cg->res);
-	return type_stack(!strcmp(n->ident.name, "ustack"), STACK_MAX_DEPTH, NULL);
+	return type_stack(!strcmp(n->ident.name, "ustack"), STACK_MAX_DEPTH, cg->stack_mode);
 }
 
 static int emit_stack_builtin(struct cg *cg, struct node *n)

@@ -35,6 +35,9 @@ struct cg {
 	bool unsafe;                /* --unsafe: system(), signal() allowed */
 	int strlen;                 /* str()'s default size (BPFTRACE_STRLEN) */
 	bool child;                 /* -c: `cpid` allowed */
+	int helper_checks;          /* -k: 1, -kk: 2, else 0 */
+	const char *stack_mode;     /* of kstack/ustack without one (BPFTRACE_STACK_MODE) */
+	const struct loc *at;       /* the construct being emitted: where its helper errors are reported */
 	int loop_depth;             /* sema: while loops around the current statement */
 	const struct node *in_for;  /* the for loop whose body is being analysed or emitted */
 
@@ -134,6 +137,15 @@ const char *printf_kind(struct cg *cg, const struct node *arg);
 /* Whether plain integers used as addresses point into user space here. */
 bool user_space_probe(const struct cg *cg);
 
+/* ---- helper_check.c: -k and -kk ---- */
+/* Call helper (its arguments already in r1-r5) for the construct at
+ * cg->at, acting on script map map_idx (or -1); returns a vreg holding
+ * its result. Under -k (-kk also for reads and map lookups, as bpftrace
+ * checks) a failure is counted and its first occurrences reported. */
+int emit_helper_call(struct cg *cg, int helper, int map_idx);
+/* The same, for a call whose result the caller does not use. */
+void emit_helper_stmt(struct cg *cg, int helper, int map_idx);
+
 /* ---- foreach.c: for ($kv : @map) { ... } ---- */
 void sema_for(struct cg *cg, struct node *n);
 void emit_for(struct cg *cg, struct node *n);
@@ -170,6 +182,8 @@ void emit_stmts(struct cg *cg, struct node *stmts);
 void emit_vars_init(struct cg *cg, const struct node *scope);
 /* dst = value loaded from ptr with the given integer type (sign-extended) */
 void emit_load_int(struct cg *cg, int dst, int ptr, int off, const struct type *t);
+/* The value of entry i of one of scry's array maps (NULL only in theory). */
+int emit_array_entry(struct cg *cg, int map, int32_t i);
 /* A pointer to the struct control (NULL only in theory: check it). */
 int emit_control(struct cg *cg);
 /* Increment the per-CPU count of lost event (or control) records. */

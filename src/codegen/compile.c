@@ -82,6 +82,8 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 	cg->unsafe = opts->unsafe;
 	cg->strlen = opts->strlen ? opts->strlen : STRLEN_DEFAULT;
 	cg->child = opts->child;
+	cg->helper_checks = opts->helper_checks;
+	cg->stack_mode = opts->stack_mode;
 	cg->probe = p->type;
 	cg->site = (struct probe_site){ .spec = p->spec, .target = p->targets.len == 1 ? p->targets.items[0] : NULL };
 	cg->probe_name = p->name;
@@ -158,6 +160,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	cg->exit_label = ir_label_new(ir);
 	cg->loop_break = cg->loop_continue = -1;
 	ir_mov(ir, cg->ctx, R1);
+	cg->at = &p->probe->loc;
 
 	emit_vars_init(cg, NULL);
 	struct node *pred = p->probe->probe.pred;

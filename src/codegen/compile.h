@@ -50,6 +50,8 @@ void positional_substitute(struct node *list, const struct params *p);
 struct compile_opts {
 	bool unsafe; /* allow system(), signal() and other functions with side effects */
 	bool child;  /* -c runs a command: `cpid` has a value */
+	int helper_checks; /* -k: 1 (helper errors but reads'), -kk: 2 (all) */
+	const char *stack_mode; /* kstack/ustack without a mode: NULL (bpftrace's) or "perf" */
 	int strlen;  /* str()'s default size, NUL included (BPFTRACE_STRLEN); 0: STRLEN_DEFAULT */
 	uint32_t ringbuf_size; /* bytes of the events ring buffer (a power of two); 0: EVENTS_RINGBUF_SIZE */
 	struct attach_env env; /* -p: the process user probes look into */

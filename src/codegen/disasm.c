@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "util/helper_names.h"
+
 #define BPF_LD_IMM64 (BPF_LD | BPF_DW | BPF_IMM)
 
 /* Operator spellings, indexed by BPF_OP(code) >> 4. */
@@ -30,18 +32,6 @@ static const char *const sizes[4] = {
 	[BPF_W >> 3] = "u32", [BPF_H >> 3] = "u16", [BPF_B >> 3] = "u8", [BPF_DW >> 3] = "u64",
 };
 
-/* Helper names from the kernel's own list, indexed by BPF_FUNC_* number. */
-#define HELPER_NAME(x) [BPF_FUNC_##x] = "bpf_" #x
-static const char *const helpers[] = { __BPF_FUNC_MAPPER(HELPER_NAME) };
-#undef HELPER_NAME
-
-static const char *helper_name(int32_t id)
-{
-	if (id >= 0 && (size_t)id < sizeof(helpers) / sizeof(helpers[0]) && helpers[id])
-		return helpers[id];
-	return "unknown";
-}
-
 static int alu(const struct bpf_insn *in, char *buf, size_t len)
 {
 	char r = BPF_CLASS(in->code) == BPF_ALU64 ? 'r' : 'w';
@@ -67,7 +57,10 @@ static int call(const struct bpf_insn *in, char *buf, size_t len)
 		return snprintf(buf, len, "call pc%+d", in->imm);
 	if (in->src_reg == BPF_PSEUDO_KFUNC_CALL)
 		return snprintf(buf, len, "call kernel-function");
-	return snprintf(buf, len, "call %s#%d", helper_name(in->imm), in->imm);
+	const char *name = helper_name(in->imm);
+	if (!name)
+		return snprintf(buf, len, "call unknown#%d", in->imm);
+	return snprintf(buf, len, "call bpf_%s#%d", name, in->imm);
 }
 
 static int jmp(const struct bpf_insn *in, char *buf, size_t len)

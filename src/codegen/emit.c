@@ -89,7 +89,7 @@ static void probe_read_call(struct cg *cg, int base, int off, int ptr, bool user
 	};
 	ir_mov(cg->ir, R3, ptr);
 	emit_addr(cg, R1, base, off);
-	ir_call(cg->ir, helpers[user][string]);
+	emit_helper_stmt(cg, helpers[user][string], -1);
 }
 
 void emit_probe_read(struct cg *cg, int base, int off, int size, int ptr, bool user, bool string)
@@ -106,8 +106,7 @@ void emit_probe_read_n(struct cg *cg, int base, int off, int size, int ptr, bool
 
 /* ---- the control map and the ring buffer ---- */
 
-/* The value of entry i of one of scry's array maps (NULL only in theory). */
-static int lookup_index(struct cg *cg, int map, int32_t i)
+int emit_array_entry(struct cg *cg, int map, int32_t i)
 {
 	struct ir *ir = cg->ir;
 	int key = frame_alloc(&cg->frame, 8);
@@ -122,7 +121,7 @@ static int lookup_index(struct cg *cg, int map, int32_t i)
 
 int emit_control(struct cg *cg)
 {
-	return lookup_index(cg, MAP_CONTROL, 0);
+	return emit_array_entry(cg, MAP_CONTROL, 0);
 }
 
 /* ++counter[i] of one of scry's counter maps: an array of one value, an
@@ -646,7 +645,7 @@ static int emit_member(struct cg *cg, struct node *n)
 	return v;
 }
 
-int emit_expr(struct cg *cg, struct node *n)
+static int emit_scalar(struct cg *cg, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
@@ -681,7 +680,16 @@ int emit_expr(struct cg *cg, struct node *n)
 	}
 }
 
-void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
+int emit_expr(struct cg *cg, struct node *n)
+{
+	const struct loc *outer = cg->at;
+	cg->at = &n->loc;
+	int v = emit_scalar(cg, n);
+	cg->at = outer;
+	return v;
+}
+
+static void emit_memory_to(struct cg *cg, struct node *n, int base, int off)
 {
 	const struct type *t = ty(cg, n);
 	if (type_is_scalar(t)) {
@@ -757,6 +765,14 @@ void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
 	}
 }
 
+void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
+{
+	const struct loc *outer = cg->at;
+	cg->at = &n->loc;
+	emit_memory_to(cg, n, base, off);
+	cg->at = outer;
+}
+
 void emit_value_to(struct cg *cg, struct node *n, const struct type *t, int base, int off)
 {
 	if (t->kind == T_INT)
@@ -815,6 +831,9 @@ static void emit_while(struct cg *cg, struct node *n)
 static void emit_stmt(struct cg *cg, struct node *n)
 {
 	int mark = frame_mark(&cg->frame);
+	/* bpftrace places an assignment's helper errors at its operator */
+	const struct loc *outer = cg->at;
+	cg->at = n->kind == N_ASSIGN ? &n->assign.op_loc : n->kind == N_EXPR_STMT ? &n->stmt.expr->loc : &n->loc;
 	switch (n->kind) {
 	case N_EXPR_STMT: {
 		struct node *e = n->stmt.expr;
@@ -860,6 +879,7 @@ static void emit_stmt(struct cg *cg, struct node *n)
 	default:
 		break;
 	}
+	cg->at = outer;
 	frame_release(&cg->frame, mark);
 }
 

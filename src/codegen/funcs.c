@@ -220,7 +220,7 @@ static void emit_signal(struct cg *cg, struct node *call)
 		ir_movi(cg->ir, R1, signal_number(sig));
 	else
 		ir_mov(cg->ir, R1, emit_expr(cg, sig));
-	ir_call(cg->ir, BPF_FUNC_send_signal);
+	emit_helper_stmt(cg, BPF_FUNC_send_signal, -1);
 }
 
 /* ---- exit ---- */
@@ -557,7 +557,7 @@ static const struct type *check_stack(struct cg *cg, struct node *call)
 {
 	struct node *a = call->call.args;
 	int limit = STACK_MAX_DEPTH;
-	const char *mode = NULL;
+	const char *mode = cg->stack_mode;
 	if (a && a->kind == N_IDENT) {
 		if (strcmp(a->ident.name, "perf") && strcmp(a->ident.name, "bpftrace")) {
 			sema_error(cg, &a->loc, "%s", "Invalid stack mode: expected perf or bpftrace");

@@ -220,12 +220,16 @@ int emit_map_key(struct cg *cg, struct node *map)
 	return off;
 }
 
-/* r1 = map, r2 = fp + key_off, call lookup; returns a vreg with the result */
-static int emit_lookup(struct cg *cg, int map_idx, int key_off)
+/* r1 = map, r2 = fp + key_off, call lookup; returns a vreg with the result.
+ * A read of the script's value (checked) is one -kk reports when the key is
+ * absent, as bpftrace does; an aggregation's first update is not. */
+static int emit_lookup(struct cg *cg, int map_idx, int key_off, bool checked)
 {
 	ir_map(cg->ir, R1, map_idx);
 	ir_mov(cg->ir, R2, FP);
 	ir_alui(cg->ir, BPF_ADD, R2, key_off);
+	if (checked)
+		return emit_helper_call(cg, BPF_FUNC_map_lookup_elem, map_idx);
 	ir_call(cg->ir, BPF_FUNC_map_lookup_elem);
 	int p = ir_vreg(cg->ir);
 	ir_mov(cg->ir, p, R0);
@@ -240,13 +244,12 @@ static void emit_map_put(struct cg *cg, int map_idx, int key_off, int val_off, i
 	ir_mov(cg->ir, R3, FP);
 	ir_alui(cg->ir, BPF_ADD, R3, val_off);
 	ir_movi(cg->ir, R4, flags);
-	ir_call(cg->ir, BPF_FUNC_map_update_elem);
+	int err = emit_helper_call(cg, BPF_FUNC_map_update_elem, map_idx);
 	/* a full map drops the new key: count it, for the warning at exit.
 	 * The common path falls through: the verifier explores it first, and
 	 * prunes the counting path where it joins (in a loop, explored the
 	 * other way round, each iteration's paths were explored separately) */
-	int err = ir_vreg(cg->ir), full = ir_label_new(cg->ir), done = ir_label_new(cg->ir);
-	ir_mov(cg->ir, err, R0);
+	int full = ir_label_new(cg->ir), done = ir_label_new(cg->ir);
 	/* before 6.4 the verifier calls the map's update, which returns int:
 	 * -E2BIG arrives as 0xfffffff9, compared on 32 bits */
 	ir_jump32(cg->ir, BPF_JEQ, err, -1, -E2BIG, full);
@@ -314,7 +317,7 @@ static void emit_aggregate(struct cg *cg, int idx, const struct map_res *m, int 
 	struct ir *ir = cg->ir;
 	enum agg_kind agg = m->value->agg;
 	int init = ir_label_new(ir), done = ir_label_new(ir);
-	int p = emit_lookup(cg, idx, key_off);
+	int p = emit_lookup(cg, idx, key_off, false);
 	int t = ir_vreg(ir);
 	/* an array's entry always exists: the verifier wants the test, no insert follows */
 	bool array = m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY || m->bpf_type == BPF_MAP_TYPE_ARRAY;
@@ -453,7 +456,7 @@ int emit_map_read(struct cg *cg, struct node *map)
 	int key = emit_map_key(cg, map);
 	if (m->value->kind == T_AGG)
 		return emit_agg_read(cg, idx, key);
-	int p = emit_lookup(cg, idx, key);
+	int p = emit_lookup(cg, idx, key, true);
 	int v = ir_vreg(ir), done = ir_label_new(ir);
 	ir_movi(ir, v, 0);
 	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
@@ -468,7 +471,7 @@ void emit_map_read_to(struct cg *cg, struct node *map, int base, int off)
 	const struct map_res *m = map_of(cg, map, &idx);
 	struct ir *ir = cg->ir;
 	int key = emit_map_key(cg, map);
-	int p = emit_lookup(cg, idx, key);
+	int p = emit_lookup(cg, idx, key, true);
 	int found = ir_label_new(ir), done = ir_label_new(ir);
 	ir_jump(ir, BPF_JNE, p, -1, 0, found);
 	emit_zero(cg, base, off, m->value_size);
@@ -484,7 +487,7 @@ int emit_map_update(struct cg *cg, struct node *map, enum op op, int x)
 	const struct map_res *m = map_of(cg, map, &idx);
 	struct ir *ir = cg->ir;
 	int key = emit_map_key(cg, map);
-	int p = emit_lookup(cg, idx, key);
+	int p = emit_lookup(cg, idx, key, true);
 	int v = ir_vreg(ir), absent = ir_label_new(ir), done = ir_label_new(ir);
 	ir_jump(ir, BPF_JEQ, p, -1, 0, absent);
 	ir_load(ir, 8, v, p, 0);
@@ -508,7 +511,7 @@ void emit_map_delete(struct cg *cg, struct node *map)
 	int key = emit_map_key(cg, map);
 	if (m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		/* an array's entry cannot go: zero this CPU's count */
-		int p = emit_lookup(cg, idx, key), done = ir_label_new(cg->ir);
+		int p = emit_lookup(cg, idx, key, false), done = ir_label_new(cg->ir);
 		ir_jump(cg->ir, BPF_JEQ, p, -1, 0, done);
 		ir_storei(cg->ir, 8, p, 0, 0);
 		ir_label(cg->ir, done);
@@ -516,5 +519,5 @@ void emit_map_delete(struct cg *cg, struct node *map)
 	}
 	ir_map(cg->ir, R1, idx);
 	emit_addr(cg, R2, FP, key);
-	ir_call(cg->ir, BPF_FUNC_map_delete_elem);
+	emit_helper_stmt(cg, BPF_FUNC_map_delete_elem, idx);
 }

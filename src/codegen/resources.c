@@ -15,6 +15,7 @@ void resources_init(struct resources *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->stack_map = -1;
+	res->helper_error_map = -1;
 	for (int i = 0; i < MAP__INTERNAL; i++)
 		resources_add_map(res, &internal_maps[i]);
 }
@@ -25,8 +26,11 @@ void resources_free(struct resources *res)
 		free(res->maps[i].name);
 	for (int i = 0; i < res->nfmts; i++)
 		free(res->fmts[i].fmt);
+	for (int i = 0; i < res->nhelper_errors; i++)
+		free(res->helper_errors[i].probe);
 	free(res->maps);
 	free(res->fmts);
+	free(res->helper_errors);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -69,6 +73,24 @@ int resources_stack_map(struct resources *res)
 		res->stack_map = resources_add_map(res, &m);
 	}
 	return res->stack_map;
+}
+
+int resources_add_helper_error(struct resources *res, const struct helper_error_res *h)
+{
+	if (res->helper_error_map < 0) {
+		struct map_res m = {
+			.name = "helper_errors", .bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4,
+			.value_size = 8, .max_entries = 1,
+		};
+		res->helper_error_map = resources_add_map(res, &m);
+	}
+	res->helper_errors = realloc(res->helper_errors, (res->nhelper_errors + 1) * sizeof(*res->helper_errors));
+	if (!res->helper_errors)
+		abort();
+	res->helper_errors[res->nhelper_errors] = *h;
+	res->helper_errors[res->nhelper_errors].probe = strdup(h->probe);
+	res->maps[res->helper_error_map].max_entries = (uint32_t)res->nhelper_errors + 1;
+	return res->nhelper_errors++;
 }
 
 int agg_value_size(enum agg_kind agg)

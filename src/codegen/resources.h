@@ -54,6 +54,7 @@ enum event_kind {
 	EV_CAT,        /* as EV_PRINTF; the text is a file to print */
 	EV_JOIN,       /* id: format (the separator); then JOIN_MAX strings of JOIN_LEN bytes */
 	EV_VALUE,      /* print(value): as EV_PRINTF, the format empty, one argument */
+	EV_HELPER_ERROR, /* id: helper error (-k); then the helper's int64_t return value */
 };
 #define JOIN_MAX 16
 #define JOIN_LEN 64
@@ -81,12 +82,27 @@ struct fmt_res {
 	const struct type *args;   /* tuple of argument types, laid out after the header */
 };
 
+/* A helper call that -k/-kk checks: which helper, where in the script. */
+struct helper_error_res {
+	int32_t helper;   /* BPF_FUNC_* */
+	int map;          /* the script map it acts on, or -1 */
+	char *probe;      /* the program's probe, as `probe` prints it */
+	struct loc loc;
+};
+/* A checked call reports its first failures as they happen, this many per
+ * CPU; the rest are only counted, and said at exit. */
+#define HELPER_ERROR_BURST 8
+
 #define STACK_MAX_DEPTH 127 /* PERF_MAX_STACK_DEPTH */
 
 struct resources {
 	struct map_res *maps;
 	int nmaps;
 	int stack_map; /* the stack-trace map of kstack/ustack, or -1 */
+	/* -k: per-CPU array[nhelper_errors] of u64 failure counts, or -1 */
+	int helper_error_map;
+	struct helper_error_res *helper_errors;
+	int nhelper_errors;
 	struct fmt_res *fmts;
 	int nfmts;
 };
@@ -99,6 +115,8 @@ int resources_add_map(struct resources *res, const struct map_res *m);
 int resources_add_fmt(struct resources *res, const char *fmt, const struct type *args);
 /* The stack-trace map, created on first use; returns its index. */
 int resources_stack_map(struct resources *res);
+/* A checked helper call (its counter's map created on the first); returns its id. */
+int resources_add_helper_error(struct resources *res, const struct helper_error_res *h);
 /* Size of the value of an aggregation in the kernel map */
 int agg_value_size(enum agg_kind agg);
 

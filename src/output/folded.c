@@ -73,5 +73,7 @@ const struct output_backend output_folded = {
 	.value = folded_value,
 	.map = folded_map,
 	.lost = folded_lost,
+	.helper_error = text_helper_error,
+	.helper_errors = text_helper_errors,
 	.maps_start = folded_nothing,
 };

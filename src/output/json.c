@@ -112,6 +112,26 @@ static void json_lost(struct output *o, uint64_t n)
 	fprintf(o->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %" PRIu64 "}}\n", n);
 }
 
+/* bpftrace's object; its retcode is the helper's int */
+static void json_helper_error(struct output *o, const struct helper_failure *f)
+{
+	fprintf(o->out, "{\"type\": \"helper_error\", \"helper\": \"%s\", \"retcode\": %d, \"line\": %d, \"col\": %d}\n",
+		f->helper, (int32_t)f->ret, f->loc.first_line, f->loc.first_column);
+}
+
+static void json_helper_errors(struct output *o, const struct helper_failure *f)
+{
+	fprintf(o->out, "{\"type\": \"helper_errors\", \"data\": {\"helper\": \"%s\", \"map\": ", f->helper);
+	if (f->map)
+		json_string(o->out, f->map, strlen(f->map));
+	else
+		fputs("null", o->out);
+	fputs(", \"probe\": ", o->out);
+	json_string(o->out, f->probe, strlen(f->probe));
+	fprintf(o->out, ", \"line\": %d, \"col\": %d, \"count\": %" PRIu64 ", \"reported\": %" PRIu64 "}}\n",
+		f->loc.first_line, f->loc.first_column, f->count, f->said);
+}
+
 static void json_value_message(struct output *o, const struct type *t, const void *data)
 {
 	fputs("{\"type\": \"value\", \"data\": ", o->out);
@@ -204,5 +224,7 @@ const struct output_backend output_json = {
 	.value = json_value_message,
 	.map = json_map,
 	.lost = json_lost,
+	.helper_error = json_helper_error,
+	.helper_errors = json_helper_errors,
 	.maps_start = json_maps_start,
 };

@@ -34,6 +34,26 @@ static void text_lost(struct output *o, uint64_t n)
 	fprintf(o->out, "Lost %" PRIu64 " events\n", n);
 }
 
+/* bpftrace's words, in the output as bpftrace 0.17 writes them: "Failed to
+ * map_update_elem: Argument list too long (-7)"; a failed lookup has no
+ * error code, only 0 */
+void text_helper_error(struct output *o, const struct helper_failure *f)
+{
+	int32_t ret = (int32_t)f->ret;
+	if (ret < 0)
+		diag_warning_to(o->out, &f->loc, "Failed to %s: %s (%d)", f->helper, strerror(-ret), ret);
+	else
+		diag_warning_to(o->out, &f->loc, "Failed to %s: %d", f->helper, ret);
+}
+
+/* scry's own count, on stderr with its other warnings at exit */
+void text_helper_errors(struct output *o, const struct helper_failure *f)
+{
+	fflush(o->out);
+	diag_warning(&f->loc, "Failed to %s%s%s in %s: %" PRIu64 " times, %" PRIu64 " reported", f->helper,
+		     f->map ? " on " : "", f->map ? f->map : "", f->probe, f->count, f->said);
+}
+
 static void text_maps_start(struct output *o)
 {
 	fputs("\n\n", o->out);
@@ -182,5 +202,7 @@ const struct output_backend output_text = {
 	.value = text_value,
 	.map = text_map,
 	.lost = text_lost,
+	.helper_error = text_helper_error,
+	.helper_errors = text_helper_errors,
 	.maps_start = text_maps_start,
 };

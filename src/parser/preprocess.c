@@ -16,6 +16,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "util/kernel_btf.h"
+
 #define MAX_KERNEL_DIRS 8
 
 /* A directive on any line but a first-line "#!" */
@@ -187,7 +189,7 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 	/* a path such as /lib/x86_64-linux-gnu/ must not become x86_64-1-gnu */
 	tcc_undefine_symbol(s, "linux");
 	tcc_undefine_symbol(s, "unix");
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+	if (kernel_btf_available())
 		tcc_define_symbol(s, "BPFTRACE_HAVE_BTF", "1");
 	/* "header.h" is found beside the script, as a C compiler finds it */
 	if (strchr(src->name, '/')) {

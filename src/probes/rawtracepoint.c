@@ -9,6 +9,7 @@
 
 #include "probes/probe.h"
 #include "util/diag.h"
+#include "util/kernel_btf.h"
 #include "util/tracefs.h"
 
 /* Raw tracepoints are the kernel's btf_trace_<name> typedefs; without BTF,
@@ -17,7 +18,7 @@
 static void rawtracepoint_names(struct strlist *out)
 {
 	static const char prefix[] = "btf_trace_";
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *btf = kernel_btf_load();
 	if (btf) {
 		for (unsigned id = 1; id < btf__type_cnt(btf); id++) {
 			const struct btf_type *t = btf__type_by_id(btf, id);

@@ -18,6 +18,7 @@
 
 #include "output/printf.h"
 #include "runtime/map_read.h"
+#include "util/helper_names.h"
 
 /* clear(): delete every key; zero(): keep the keys, zero the values. */
 static void map_reset(int fd, const struct map_res *m, bool zero)
@@ -126,7 +127,7 @@ static void run_command(struct events *ev, const char *cmd, FILE *text)
 	close(fds[0]);
 }
 
-static void copy_file(const char *path, FILE *text)
+static void copy_file(const char *path, uint64_t max, FILE *text)
 {
 	FILE *in = fopen(path, "r");
 	if (!in) {
@@ -135,8 +136,10 @@ static void copy_file(const char *path, FILE *text)
 	}
 	char buf[4096];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+	while (max && (n = fread(buf, 1, max < sizeof(buf) ? max : sizeof(buf), in)) > 0) {
 		fwrite(buf, 1, n, text);
+		max -= n;
+	}
 	fclose(in);
 }
 
@@ -161,7 +164,7 @@ static void print_join(FILE *out, const char *sep, const char *strings)
 static bool run_formatted(struct events *ev, uint32_t kind, const char *what, FILE *text)
 {
 	if (kind == EV_CAT) {
-		copy_file(what, text);
+		copy_file(what, ev->cat_bytes_max, text);
 		return true;
 	}
 	if (stop_requested(ev)) {
@@ -208,6 +211,25 @@ static void handle_text(struct events *ev, const struct event_hdr *hdr, size_t s
 		ev->out->backend->message(ev->out, message_of[hdr->kind], ev->text_buf, ev->text_len);
 }
 
+struct helper_failure helper_failure_at(const struct resources *res, int id)
+{
+	const struct helper_error_res *h = &res->helper_errors[id];
+	return (struct helper_failure){
+		.helper = helper_name(h->helper), .map = h->map >= 0 ? res->maps[h->map].name : NULL,
+		.probe = h->probe, .loc = h->loc,
+	};
+}
+
+static void handle_helper_error(struct events *ev, const struct event_hdr *hdr, size_t size)
+{
+	if (hdr->id >= (uint32_t)ev->res->nhelper_errors || size < sizeof(*hdr) + sizeof(int64_t))
+		return;
+	struct helper_failure f = helper_failure_at(ev->res, (int)hdr->id);
+	memcpy(&f.ret, hdr + 1, sizeof(f.ret));
+	ev->helper_errors_said[hdr->id]++;
+	ev->out->backend->helper_error(ev->out, &f);
+}
+
 /* One record. */
 static void handle(struct events *ev, void *data, size_t size)
 {
@@ -230,6 +252,9 @@ static void handle(struct events *ev, void *data, size_t size)
 			const struct field *v = &ev->res->fmts[hdr->id].args->fields[0];
 			ev->out->backend->value(ev->out, v->type, (const char *)(hdr + 1) + v->offset);
 		}
+		break;
+	case EV_HELPER_ERROR:
+		handle_helper_error(ev, hdr, size);
 		break;
 	case EV_EXIT:
 		ev->exiting = true;

@@ -27,6 +27,8 @@ struct events {
 	bool bounded;
 	uint64_t batch_end_ns;             /* CLOCK_MONOTONIC; 0: not started */
 	uint64_t skipped_system; /* system() commands dropped on a signal */
+	uint64_t cat_bytes_max;  /* cat() prints at most this much of a file */
+	uint64_t *helper_errors_said; /* per helper error id: failures reported (res->nhelper_errors) */
 	/* The text of the record at hand: one stream kept from record to
 	 * record (opening one per record cost more than printf's formatting). */
 	FILE *text;
@@ -37,6 +39,9 @@ struct events {
 /* What events_handle returns to end a poll early (libbpf passes it on). */
 #define EVENTS_BREAK (-EAGAIN)
 #define EVENTS_BATCH_MS 50
+
+/* Helper error id's call site, for the output backend. */
+struct helper_failure helper_failure_at(const struct resources *res, int id);
 
 /* ring_buffer_sample_fn: ctx is a struct events. */
 int events_handle(void *ctx, void *data, size_t size);

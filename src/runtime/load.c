@@ -103,7 +103,7 @@ static struct btf *func_info(const struct prog *p, const char *name, struct bpf_
 	return btf;
 }
 
-int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
+int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose, size_t log_size)
 {
 	struct bpf_insn *insns = malloc(p->code.len * sizeof(*insns));
 	if (!insns)
@@ -135,7 +135,8 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 	int fd = bpf_prog_load(p->prog_type, name, "GPL", insns, p->code.len, &opts);
 	if (fd < 0) {
 		int err = fd;
-		size_t log_size = 1 << 24;
+		/* the kernel takes at most UINT32_MAX >> 2 bytes */
+		log_size = !log_size ? LOAD_LOG_SIZE : log_size > UINT32_MAX >> 2 ? UINT32_MAX >> 2 : log_size;
 		char *log = calloc(1, log_size);
 		opts.log_buf = log;
 		opts.log_size = log_size;
@@ -147,8 +148,8 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 		char reason[512] = "";
 		/* before 6.4 a log that overflows fails the load with ENOSPC, cut short */
 		if (logged == -ENOSPC)
-			snprintf(reason, sizeof(reason), "%s (the verifier's log outgrew %zu MB)",
-				 err == -E2BIG ? "BPF program is too large" : strerror(-err), log_size >> 20);
+			snprintf(reason, sizeof(reason), "%s (the verifier's log outgrew its %zu bytes: raise BPFTRACE_LOG_SIZE)",
+				 err == -E2BIG ? "BPF program is too large" : strerror(-err), log_size);
 		else
 			log_reason(log, reason, sizeof(reason));
 		if (verbose)

@@ -58,6 +58,7 @@ struct session {
 	bool output_gone;       /* the output is a pipe nobody reads any more */
 	uint64_t lost_said;     /* ring-buffer records reported lost so far */
 	time_t lost_checked;    /* when the count was last read */
+	uint64_t *helper_errors_summed; /* per helper error id: the count its last summary gave */
 };
 
 static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
@@ -108,7 +109,7 @@ static int load_all(struct session *s)
 		return -1;
 	int rc = 0;
 	for (int i = 0; i < c->nprogs; i++) {
-		s->prog_fds[i] = load_prog(&c->progs[i], i, s->map_fds, s->opts->verbose);
+		s->prog_fds[i] = load_prog(&c->progs[i], i, s->map_fds, s->opts->verbose, s->opts->log_size);
 		if (s->prog_fds[i] < 0)
 			rc = -1;
 	}
@@ -320,6 +321,24 @@ static uint64_t counter(const struct session *s, int map, int i)
 	return n;
 }
 
+/* The sum over CPUs of what entry key of a per-CPU counter array holds
+ * beyond floor. */
+static uint64_t percpu_sum_over(int fd, uint32_t key, uint64_t floor)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *vals = calloc(ncpus, sizeof(*vals)), total = 0;
+	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
+		for (int i = 0; i < ncpus; i++)
+			total += vals[i] > floor ? vals[i] - floor : 0;
+	free(vals);
+	return total;
+}
+
+static uint64_t percpu_sum(int fd, uint32_t key)
+{
+	return percpu_sum_over(fd, key, 0);
+}
+
 /* Records lost since the last report, said as bpftrace says it, on stdout
  * in line with the events. */
 static void report_lost(struct session *s)
@@ -330,13 +349,37 @@ static void report_lost(struct session *s)
 	s->lost_said = lost;
 }
 
-/* While events flow: at most once a second. */
+/* -k: the counts of call sites that failed more often than their records
+ * said (each CPU sends a burst of them, the rest are only counted), with the
+ * map and the probe, when they grew since the last summary. While the trace
+ * runs, records may still be on their way: only failures past a CPU's burst
+ * count as unreported; at the end (final) so do records the ring lost. */
+static void report_helper_errors(struct session *s, bool final)
+{
+	const struct resources *res = &s->c->res;
+	if (!res->nhelper_errors)
+		return;
+	int fd = s->map_fds[res->helper_error_map];
+	for (int id = 0; id < res->nhelper_errors; id++) {
+		struct helper_failure f = helper_failure_at(res, id);
+		f.count = percpu_sum(fd, (uint32_t)id);
+		f.said = s->ev.helper_errors_said[id];
+		bool unsaid = percpu_sum_over(fd, (uint32_t)id, HELPER_ERROR_BURST) || (final && f.count > f.said);
+		if (unsaid && f.count > s->helper_errors_summed[id]) {
+			s->out.backend->helper_errors(&s->out, &f);
+			s->helper_errors_summed[id] = f.count;
+		}
+	}
+}
+
+/* While events flow: at most once a second (a helper error's count too). */
 static void report_lost_now_and_then(struct session *s)
 {
 	time_t now = time(NULL);
 	if (now != s->lost_checked) {
 		s->lost_checked = now;
 		report_lost(s);
+		report_helper_errors(s, false);
 	}
 }
 
@@ -373,6 +416,8 @@ static void session_close(struct session *s)
 	close_fds(s->map_fds, s->c->res.nmaps);
 	free(s->prog_fds);
 	free(s->map_fds);
+	free(s->ev.helper_errors_said);
+	free(s->helper_errors_summed);
 }
 
 int run(const struct compiled *c, const struct run_opts *opts)
@@ -381,11 +426,13 @@ int run(const struct compiled *c, const struct run_opts *opts)
 		.c = c, .opts = opts, .env = opts->env, .target = opts->target, .epfd = -1,
 		.map_fds = malloc(c->res.nmaps * sizeof(int)),
 		.prog_fds = malloc((c->nprogs + 1) * sizeof(int)),
+		.helper_errors_summed = calloc(c->res.nhelper_errors + 1, sizeof(uint64_t)),
 	};
 	s.out = (struct output){ .backend = opts->format ? opts->format : &output_text,
 				 .out = opts->out ? opts->out : stdout };
 	s.ev = (struct events){ .res = &c->res, .map_fds = s.map_fds, .out = &s.out,
-			       .stop = &stop_signal, .bounded = true };
+			       .stop = &stop_signal, .bounded = true, .cat_bytes_max = opts->cat_bytes_max,
+			       .helper_errors_said = calloc(c->res.nhelper_errors + 1, sizeof(uint64_t)) };
 	for (int i = 0; i < c->nprogs; i++)
 		s.prog_fds[i] = -1;
 	for (int i = 0; i < c->res.nmaps; i++) /* closed on every way out */
@@ -472,6 +519,7 @@ int run(const struct compiled *c, const struct run_opts *opts)
 
 	s.out.backend->maps_start(&s.out);
 	print_maps(&s);
+	report_helper_errors(&s, true);
 	if (s.out.backend->end)
 		s.out.backend->end(&s.out);
 	flush_output(&s);

@@ -3,6 +3,7 @@
 #define SCRY_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "codegen/compile.h"
@@ -14,6 +15,8 @@ struct run_opts {
 	bool dry_run; /* load through the verifier, attach nothing */
 	bool verbose; /* the verifier's log on rejection */
 	bool quiet;   /* -q: no "Attaching N probes..." */
+	uint64_t cat_bytes_max; /* BPFTRACE_CAT_BYTES_MAX: bytes cat() prints */
+	uint64_t log_size;      /* BPFTRACE_LOG_SIZE: bytes of the verifier's log */
 	FILE *out;    /* -o: the script's output; NULL: stdout */
 	const struct output_backend *format; /* -f; NULL: text */
 	struct attach_env env; /* what every attach gets from the command line */

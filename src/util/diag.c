@@ -56,7 +56,7 @@ int diag_error_count(void) { return errors; }
 void diag_reset(void) { errors = 0; }
 
 /* Print line `line` of the source and underline columns [first, last). */
-static void show_span(const struct loc *loc)
+static void show_span(FILE *out, const struct loc *loc)
 {
 	const char *p = diag_source_line(current, loc->first_line);
 	if (!p || !*p)
@@ -64,17 +64,17 @@ static void show_span(const struct loc *loc)
 	int len = (int)strcspn(p, "\n");
 	/* like bpftrace, tabs are shown as four spaces, the underline follows */
 	for (int c = 0; c < len; c++)
-		fputs(p[c] == '\t' ? "    " : (char[]){ p[c], 0 }, stderr);
-	fputc('\n', stderr);
+		fputs(p[c] == '\t' ? "    " : (char[]){ p[c], 0 }, out);
+	fputc('\n', out);
 
 	int first = loc->first_column;
 	int last = loc->last_column;
 	for (int c = 1; c < last && c <= len + 1; c++)
-		fputs(c < first ? (p[c - 1] == '\t' ? "    " : " ") : "~", stderr);
-	fputc('\n', stderr);
+		fputs(c < first ? (p[c - 1] == '\t' ? "    " : " ") : "~", out);
+	fputc('\n', out);
 }
 
-static void report(const char *kind, const struct loc *in, const char *fmt, va_list ap)
+static void report(FILE *out, const char *kind, const struct loc *in, const char *fmt, va_list ap)
 {
 	struct loc mapped, *loc = NULL;
 	if (in) {
@@ -85,19 +85,19 @@ static void report(const char *kind, const struct loc *in, const char *fmt, va_l
 	}
 	if (loc && current && loc->last_line > loc->first_line) {
 		/* bpftrace shows no source for a span over several lines */
-		fprintf(stderr, "%s:%d-%d: %s: ", current->name, loc->first_line, loc->last_line, kind);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		fprintf(out, "%s:%d-%d: %s: ", current->name, loc->first_line, loc->last_line, kind);
+		vfprintf(out, fmt, ap);
+		fputc('\n', out);
 	} else if (loc && current) {
-		fprintf(stderr, "%s:%d:%d-%d: %s: ", current->name, loc->first_line, loc->first_column,
+		fprintf(out, "%s:%d:%d-%d: %s: ", current->name, loc->first_line, loc->first_column,
 			loc->last_column, kind);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		show_span(loc);
+		vfprintf(out, fmt, ap);
+		fputc('\n', out);
+		show_span(out, loc);
 	} else {
-		fprintf(stderr, "%s: ", kind);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		fprintf(out, "%s: ", kind);
+		vfprintf(out, fmt, ap);
+		fputc('\n', out);
 	}
 }
 
@@ -105,7 +105,7 @@ void diag_error(const struct loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report("ERROR", loc, fmt, ap);
+	report(stderr, "ERROR", loc, fmt, ap);
 	va_end(ap);
 	errors++;
 }
@@ -116,7 +116,17 @@ void diag_warning(const struct loc *loc, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	report("WARNING", loc, fmt, ap);
+	report(stderr, "WARNING", loc, fmt, ap);
+	va_end(ap);
+}
+
+void diag_warning_to(FILE *out, const struct loc *loc, const char *fmt, ...)
+{
+	if (no_warnings)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	report(out, "WARNING", loc, fmt, ap);
 	va_end(ap);
 }
 
@@ -124,7 +134,7 @@ void diag_fatal(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report("ERROR", NULL, fmt, ap);
+	report(stderr, "ERROR", NULL, fmt, ap);
 	va_end(ap);
 	errors++;
 }

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* A source span. Lines and columns are 1-based; last_column is exclusive,
  * as in bison's default location type (bpftrace prints the same numbers). */
@@ -29,6 +30,10 @@ void diag_error(const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void diag_warning(const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A warning written to out: a helper error (-k), which bpftrace 0.17 writes
+ * to its output, stdout or -o's file. */
+void diag_warning_to(FILE *out, const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* An error with no source position ("ERROR: msg"). */
 void diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -859,9 +859,16 @@ static const struct elf_syms *mapping_syms(pid_t pid, struct mapping *m)
 	return m->syms;
 }
 
+static bool usym_enabled = true;
+
+void usym_set_enabled(bool on)
+{
+	usym_enabled = on;
+}
+
 bool usym_resolve(pid_t pid, uint64_t addr, int flags, char *buf, size_t len)
 {
-	struct proc *p = proc_get(pid);
+	struct proc *p = usym_enabled ? proc_get(pid) : NULL;
 	struct mapping *m = p ? find_mapping(p, addr) : NULL;
 	if (p && !m && proc_reload(p)) /* mapped since we read the maps (dlopen) */
 		m = find_mapping(p, addr);

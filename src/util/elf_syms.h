@@ -120,6 +120,9 @@ int elf_process_files(pid_t pid, struct strlist *out);
  * with errno set when it cannot be read. */
 char *elf_process_exe(pid_t pid);
 
+/* BPFTRACE_NO_USER_SYMBOLS: off, usym_resolve prints every address in hex. */
+void usym_set_enabled(bool on);
+
 /* Forgets what was read of pid (it exited or exec'd) */
 void usym_forget(pid_t pid);
 
