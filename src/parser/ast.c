@@ -107,23 +107,43 @@ static void node_free_strings(struct node *n)
 	}
 }
 
-static void node_free_one(struct node *n)
-{
-	struct node *kids[3];
-	int nk = node_children(n, kids);
-	for (int i = 0; i < nk; i++)
-		node_free(kids[i]);
-	node_free_strings(n);
-	free(n);
-}
-
+/* Iterative: each child list is spliced in front of the nodes still to
+ * free, so a tree as deep as a hostile script makes cannot overflow the C
+ * stack. Each list's tail is walked once, which keeps it linear. */
 void node_free(struct node *n)
 {
 	while (n) {
-		struct node *next = n->next;
-		node_free_one(n);
-		n = next;
+		struct node *rest = n->next, *kids[3];
+		int nk = node_children(n, kids);
+		for (int i = 0; i < nk; i++) {
+			if (!kids[i])
+				continue;
+			struct node *tail = kids[i];
+			while (tail->next)
+				tail = tail->next;
+			tail->next = rest;
+			rest = kids[i];
+		}
+		node_free_strings(n);
+		free(n);
+		n = rest;
 	}
+}
+
+const struct node *node_deeper_than(const struct node *list, int levels)
+{
+	for (const struct node *n = list; n; n = n->next) {
+		if (levels == 0)
+			return n;
+		struct node *kids[3];
+		int nk = node_children(n, kids);
+		for (int i = 0; i < nk; i++) {
+			const struct node *deep = node_deeper_than(kids[i], levels - 1);
+			if (deep)
+				return deep;
+		}
+	}
+	return NULL;
 }
 
 int node_list_len(const struct node *n)
