@@ -40,9 +40,11 @@ struct cg {
 
 	struct var *vars;
 	int nvars;
-	/* the types of this program's expressions, by node id: the program's
-	 * own (prog->types), as one probe types differently per target */
+	/* the types of this program's expressions, by node id less first_id:
+	 * the program's own (prog->types), as one probe types differently per
+	 * target */
 	const struct type **types;
+	int first_id;
 
 	/* emission: the state of the function being emitted */
 	struct ir *ir;
@@ -57,12 +59,12 @@ struct cg {
 /* The type semantic analysis gave expression n in this program. */
 static inline const struct type *ty(const struct cg *cg, const struct node *n)
 {
-	return cg->types[n->id];
+	return cg->types[n->id - cg->first_id];
 }
 
 static inline const struct type *ty_set(struct cg *cg, const struct node *n, const struct type *t)
 {
-	return cg->types[n->id] = t;
+	return cg->types[n->id - cg->first_id] = t;
 }
 
 /* ---- structs.c ---- */

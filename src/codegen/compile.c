@@ -75,6 +75,7 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 	memset(cg, 0, sizeof(*cg));
 	cg->res = &c->res;
 	cg->types = p->types;
+	cg->first_id = p->first_id;
 	cg->unsafe = opts->unsafe;
 	cg->strlen = opts->strlen ? opts->strlen : STRLEN_DEFAULT;
 	cg->child = opts->child;
@@ -194,7 +195,9 @@ int compile(const struct node *ast, const struct compile_opts *opts, struct comp
 		for (int i = 0; i < c->nprogs; i++) {
 			struct prog *p = &c->progs[i];
 			free(p->types);
-			p->types = calloc(node_ids(), sizeof(*p->types));
+			int last_id = p->first_id = p->probe->id;
+			node_id_range(p->probe, &p->first_id, &last_id);
+			p->types = calloc(last_id - p->first_id + 1, sizeof(*p->types));
 			if (!p->types)
 				abort();
 			cg_free(&cgs[i]);

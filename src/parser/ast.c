@@ -20,11 +20,6 @@ struct node *node_new(enum node_kind kind, const struct loc *loc)
 	return n;
 }
 
-int node_ids(void)
-{
-	return nodes_made;
-}
-
 int node_children(const struct node *n, struct node *kids[3])
 {
 #define KIDS(a, b, c) (kids[0] = (a), kids[1] = (b), kids[2] = (c), 3)
@@ -128,6 +123,19 @@ void node_free(struct node *n)
 		free(n);
 		n = rest;
 	}
+}
+
+void node_id_range(const struct node *n, int *lo, int *hi)
+{
+	if (n->id < *lo)
+		*lo = n->id;
+	if (n->id > *hi)
+		*hi = n->id;
+	struct node *kids[3];
+	int nk = node_children(n, kids);
+	for (int i = 0; i < nk; i++)
+		for (const struct node *k = kids[i]; k; k = k->next)
+			node_id_range(k, lo, hi);
 }
 
 const struct node *node_deeper_than(const struct node *list, int levels)
