@@ -1,6 +1,7 @@
 /* The compiler driver: plan one BPF program per attach point (or per target
  * when the body needs to know which target fired), type check every program,
  * then emit IR and lower it to BPF instructions. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,9 +138,19 @@ static int lower_prog(struct cg *cg, struct prog *p)
 	}
 	prog_code_link(&p->code);
 	p->stack_size = p->nfuncs > 1 ? frame_size(&p->funcs[0].frame) + deepest : p->funcs[0].frame.high;
-	if (rc || p->stack_size > BPF_STACK_LIMIT) {
+	if (p->stack_size > BPF_STACK_LIMIT) {
 		diag_error(&p->probe->loc, "The program for %s needs %d bytes of stack, more than the %d BPF allows",
 			   p->name, p->stack_size, BPF_STACK_LIMIT);
+		return -1;
+	}
+	if (p->code.len > BPF_INSNS_LIMIT) {
+		diag_error(&p->probe->loc, "The program for %s has %d instructions, more than the %d BPF allows",
+			   p->name, p->code.len, BPF_INSNS_LIMIT);
+		return -1;
+	}
+	if (rc) {
+		diag_error(&p->probe->loc, "The program for %s is too large: a jump spans more than the %d instructions BPF can",
+			   p->name, INT16_MAX);
 		return -1;
 	}
 	return 0;
