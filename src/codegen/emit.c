@@ -641,7 +641,7 @@ static int emit_member(struct cg *cg, struct node *n)
 	return v;
 }
 
-int emit_expr(struct cg *cg, struct node *n)
+static int emit_value(struct cg *cg, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
@@ -676,7 +676,18 @@ int emit_expr(struct cg *cg, struct node *n)
 	}
 }
 
-void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
+/* Each expression and statement stamps its instructions with its location
+ * (the innermost wins): a verifier error then points at the script. */
+int emit_expr(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	struct loc outer = ir_set_loc(ir, &n->loc);
+	int v = emit_value(cg, n);
+	ir->loc = outer;
+	return v;
+}
+
+static void emit_expr_into(struct cg *cg, struct node *n, int base, int off)
 {
 	const struct type *t = ty(cg, n);
 	if (type_is_scalar(t)) {
@@ -807,7 +818,15 @@ static void emit_while(struct cg *cg, struct node *n)
 	cg->loop_continue = outer_continue;
 }
 
-static void emit_stmt(struct cg *cg, struct node *n)
+void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
+{
+	struct ir *ir = cg->ir;
+	struct loc outer = ir_set_loc(ir, &n->loc);
+	emit_expr_into(cg, n, base, off);
+	ir->loc = outer;
+}
+
+static void emit_statement(struct cg *cg, struct node *n)
 {
 	int mark = frame_mark(&cg->frame);
 	switch (n->kind) {
@@ -856,6 +875,14 @@ static void emit_stmt(struct cg *cg, struct node *n)
 		break;
 	}
 	frame_release(&cg->frame, mark);
+}
+
+static void emit_stmt(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	struct loc outer = ir_set_loc(ir, &n->loc);
+	emit_statement(cg, n);
+	ir->loc = outer;
 }
 
 void emit_stmts(struct cg *cg, struct node *stmts)

@@ -18,6 +18,7 @@
 
 #include "codegen/frame.h"
 #include "codegen/insn.h"
+#include "util/diag.h"
 
 #define VREG_BASE 16
 
@@ -38,6 +39,7 @@ struct ir_insn {
 	int label;
 	uint64_t imm64;
 	const char *note; /* IR_NOTE text (owned by the IR) */
+	struct loc loc;   /* the script's construct it was emitted for */
 };
 
 struct ir {
@@ -45,6 +47,9 @@ struct ir {
 	int len, cap;
 	int nvregs;
 	int nlabels;
+	/* given to every instruction appended: emission sets it to the node it
+	 * emits, so a verifier error can point at the script */
+	struct loc loc;
 };
 
 void ir_init(struct ir *ir);
@@ -64,6 +69,9 @@ void ir_imm64(struct ir *ir, int dst, uint64_t value);
 void ir_map(struct ir *ir, int dst, int map_index);
 void ir_func(struct ir *ir, int dst, int func_index);
 void ir_note(struct ir *ir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Instructions appended from now on come from loc; returns the location
+ * they came from before, for the caller to put back. */
+struct loc ir_set_loc(struct ir *ir, const struct loc *loc);
 
 /* Shorthands for the common cases. */
 void ir_mov(struct ir *ir, int dst, int src);
@@ -106,6 +114,9 @@ struct prog_code {
 	int nfuncs;
 	/* For listings: for each instruction index, a note to print before it (or NULL). */
 	const char **notes;
+	/* For errors: for each instruction index, where in the script it comes
+	 * from (all zero: from no construct, e.g. the program's prologue) */
+	struct loc *locs;
 };
 
 /* Lower ir, one function, to BPF appended to out (zeroed before the first

@@ -178,6 +178,7 @@ struct out {
 	struct prog_code *code;
 	int cap;
 	const char *pending_note;
+	struct loc loc; /* of the IR instruction being lowered */
 };
 
 static void put(struct out *o, struct bpf_insn bi)
@@ -187,10 +188,12 @@ static void put(struct out *o, struct bpf_insn bi)
 		o->cap = o->cap ? o->cap * 2 : 128;
 		c->insns = realloc(c->insns, o->cap * sizeof(*c->insns));
 		c->notes = realloc(c->notes, o->cap * sizeof(*c->notes));
-		if (!c->insns || !c->notes)
+		c->locs = realloc(c->locs, o->cap * sizeof(*c->locs));
+		if (!c->insns || !c->notes || !c->locs)
 			abort();
 	}
 	c->notes[c->len] = o->pending_note;
+	c->locs[c->len] = o->loc;
 	o->pending_note = NULL;
 	c->insns[c->len++] = bi;
 }
@@ -284,6 +287,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			label_at[in->label] = code->len;
 			continue;
 		}
+		o.loc = in->loc; /* its spills and fills too */
 		bool dst_read, dst_written, src_read;
 		operand_use(in, &dst_read, &dst_written, &src_read);
 		int dst = in->dst, src = in->src;
@@ -381,5 +385,6 @@ void prog_code_free(struct prog_code *code)
 	free(code->func_refs);
 	free(code->funcs);
 	free(code->notes);
+	free(code->locs);
 	memset(code, 0, sizeof(*code));
 }
