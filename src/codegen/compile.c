@@ -113,6 +113,24 @@ static int frame_size(const struct frame *f)
 	return (f->high + 31) & ~31;
 }
 
+/* The reference to the map that takes the program past the kernel's limit
+ * of maps, or NULL. References are in instruction order. */
+static const struct map_ref *map_past_limit(const struct prog_code *code, int nmaps)
+{
+	bool *seen = calloc(nmaps + 1, sizeof(*seen));
+	if (!seen)
+		abort();
+	const struct map_ref *past = NULL;
+	for (int i = 0, used = 0; i < code->nrefs && !past; i++) {
+		const struct map_ref *r = &code->refs[i];
+		if (!seen[r->map] && ++used > BPF_MAPS_LIMIT)
+			past = r;
+		seen[r->map] = true;
+	}
+	free(seen);
+	return past;
+}
+
 /* Lower main and the callbacks after it, in function number order. */
 static int lower_prog(struct cg *cg, struct prog *p)
 {
@@ -151,6 +169,12 @@ static int lower_prog(struct cg *cg, struct prog *p)
 	if (rc) {
 		diag_error(&p->probe->loc, "The program for %s is too large: a jump spans more than the %d instructions BPF can",
 			   p->name, INT16_MAX);
+		return -1;
+	}
+	const struct map_ref *past = map_past_limit(&p->code, cg->res->nmaps);
+	if (past) {
+		diag_error(prog_code_loc(&p->code, past->insn, &p->probe->loc),
+			   "The program for %s uses more than the %d maps BPF allows", p->name, BPF_MAPS_LIMIT);
 		return -1;
 	}
 	return 0;

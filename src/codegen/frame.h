@@ -10,6 +10,8 @@
 /* BPF_COMPLEXITY_LIMIT_INSNS: the most instructions a program of a
  * privileged user may have; bpf(BPF_PROG_LOAD) says E2BIG past it */
 #define BPF_INSNS_LIMIT 1000000
+/* MAX_USED_MAPS: the most maps one program may use */
+#define BPF_MAPS_LIMIT 64
 
 struct frame {
 	int used;      /* bytes in use now */

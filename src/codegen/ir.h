@@ -119,6 +119,10 @@ struct prog_code {
 	struct loc *locs;
 };
 
+/* Where in the script instruction insn comes from, or fallback when the
+ * code map does not say. */
+const struct loc *prog_code_loc(const struct prog_code *code, int insn, const struct loc *fallback);
+
 /* Lower ir, one function, to BPF appended to out (zeroed before the first
  * function). Spill slots come from frame (the caller checks its size).
  * Returns 0, or -1 when a jump spans more than a BPF jump's 16-bit offset

@@ -378,6 +378,13 @@ void prog_code_link(struct prog_code *code)
 	}
 }
 
+const struct loc *prog_code_loc(const struct prog_code *code, int insn, const struct loc *fallback)
+{
+	if (insn >= 0 && insn < code->len && code->locs[insn].first_line)
+		return &code->locs[insn];
+	return fallback;
+}
+
 void prog_code_free(struct prog_code *code)
 {
 	free(code->insns);

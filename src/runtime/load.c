@@ -80,16 +80,6 @@ static int log_last_insn(const char *log)
 	return last;
 }
 
-/* Where a rejection is reported: the script's construct of the instruction
- * the verifier stopped at when the code map knows it, else the probe. */
-static const struct loc *rejected_at(const struct prog *p, const char *log)
-{
-	int insn = log_last_insn(log);
-	if (insn >= 0 && insn < p->code.len && p->code.locs[insn].first_line)
-		return &p->code.locs[insn];
-	return &p->spec->loc;
-}
-
 /* The verifier takes a callback (bpf_for_each_map_elem) only from a
  * program whose BTF func_info says its functions are static: a minimal BTF
  * with `static long NAME(void)` for each. Fills opts; returns the BTF, or
@@ -181,7 +171,7 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose)
 		if (why)
 			diag_error(&p->spec->loc, "%s", why);
 		else
-			diag_error(rejected_at(p, log), "the kernel's verifier rejected the program for %s: %s%s", p->name,
+			diag_error(prog_code_loc(&p->code, log_last_insn(log), &p->spec->loc), "the kernel's verifier rejected the program for %s: %s%s", p->name,
 			   *reason ? reason : strerror(-fd), verbose ? "" : " (use -v for the verifier log)");
 		free(log);
 	}
