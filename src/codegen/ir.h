@@ -124,9 +124,9 @@ struct prog_code {
 const struct loc *prog_code_loc(const struct prog_code *code, int insn, const struct loc *fallback);
 
 /* Lower ir, one function, to BPF appended to out (zeroed before the first
- * function). Spill slots come from frame (the caller checks its size).
- * Returns 0, or -1 when a jump spans more than a BPF jump's 16-bit offset
- * reaches (the caller reports it). */
+ * function). Spill slots come from frame. Returns 0, or -1 when the frame
+ * exceeds the BPF stack or a jump spans more than a BPF jump's 16-bit
+ * offset reaches (the caller reports which). */
 int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *out);
 /* Once every function is lowered: point each IR_FUNC load at its function. */
 void prog_code_link(struct prog_code *code);

@@ -353,7 +353,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			put(&o, STX_MEM(BPF_DW, FP, SCRATCH_DST, di->slot));
 	}
 
-	int rc = 0;
+	int rc = frame->high > BPF_STACK_LIMIT ? -1 : 0;
 	for (int pos = 0; pos < ir->len && !rc; pos++) {
 		const struct ir_insn *in = &ir->insns[pos];
 		if (in->kind != IR_JUMP)
