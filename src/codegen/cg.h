@@ -37,15 +37,16 @@ struct cg {
 	bool child;                 /* -c: `cpid` allowed */
 	int helper_checks;          /* -k: 1, -kk: 2, else 0 */
 	const char *stack_mode;     /* of kstack/ustack without one (BPFTRACE_STACK_MODE) */
-	const struct loc *at;       /* the construct being emitted: where its helper errors are reported */
 	int loop_depth;             /* sema: while loops around the current statement */
 	const struct node *in_for;  /* the for loop whose body is being analysed or emitted */
 
 	struct var *vars;
 	int nvars;
-	/* the types of this program's expressions, by node id: the program's
-	 * own (prog->types), as one probe types differently per target */
+	/* the types of this program's expressions, by node id less first_id:
+	 * the program's own (prog->types), as one probe types differently per
+	 * target */
 	const struct type **types;
+	int first_id;
 
 	/* emission: the state of the function being emitted */
 	struct ir *ir;
@@ -60,12 +61,12 @@ struct cg {
 /* The type semantic analysis gave expression n in this program. */
 static inline const struct type *ty(const struct cg *cg, const struct node *n)
 {
-	return cg->types[n->id];
+	return cg->types[n->id - cg->first_id];
 }
 
 static inline const struct type *ty_set(struct cg *cg, const struct node *n, const struct type *t)
 {
-	return cg->types[n->id] = t;
+	return cg->types[n->id - cg->first_id] = t;
 }
 
 /* ---- structs.c ---- */
@@ -138,8 +139,8 @@ const char *printf_kind(struct cg *cg, const struct node *arg);
 bool user_space_probe(const struct cg *cg);
 
 /* ---- helper_check.c: -k and -kk ---- */
-/* Call helper (its arguments already in r1-r5) for the construct at
- * cg->at, acting on script map map_idx (or -1); returns a vreg holding
+/* Call helper (its arguments already in r1-r5) for the construct being
+ * emitted (the IR's location), acting on script map map_idx (or -1); returns a vreg holding
  * its result. Under -k (-kk also for reads and map lookups, as bpftrace
  * checks) a failure is counted and its first occurrences reported. */
 int emit_helper_call(struct cg *cg, int helper, int map_idx);

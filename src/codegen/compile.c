@@ -1,6 +1,7 @@
 /* The compiler driver: plan one BPF program per attach point (or per target
  * when the body needs to know which target fired), type check every program,
  * then emit IR and lower it to BPF instructions. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,7 @@ static void cg_init(struct cg *cg, struct compiled *c, struct prog *p, const str
 	memset(cg, 0, sizeof(*cg));
 	cg->res = &c->res;
 	cg->types = p->types;
+	cg->first_id = p->first_id;
 	cg->unsafe = opts->unsafe;
 	cg->strlen = opts->strlen ? opts->strlen : STRLEN_DEFAULT;
 	cg->child = opts->child;
@@ -117,6 +119,24 @@ static int frame_size(const struct frame *f)
 	return (f->high + 31) & ~31;
 }
 
+/* The reference to the map that takes the program past the kernel's limit
+ * of maps, or NULL. References are in instruction order. */
+static const struct map_ref *map_past_limit(const struct prog_code *code, int nmaps)
+{
+	bool *seen = calloc(nmaps + 1, sizeof(*seen));
+	if (!seen)
+		abort();
+	const struct map_ref *past = NULL;
+	for (int i = 0, used = 0; i < code->nrefs && !past; i++) {
+		const struct map_ref *r = &code->refs[i];
+		if (!seen[r->map] && ++used > BPF_MAPS_LIMIT)
+			past = r;
+		seen[r->map] = true;
+	}
+	free(seen);
+	return past;
+}
+
 /* Lower main and the callbacks after it, in function number order. */
 static int lower_prog(struct cg *cg, struct prog *p)
 {
@@ -142,9 +162,25 @@ static int lower_prog(struct cg *cg, struct prog *p)
 	}
 	prog_code_link(&p->code);
 	p->stack_size = p->nfuncs > 1 ? frame_size(&p->funcs[0].frame) + deepest : p->funcs[0].frame.high;
-	if (rc || p->stack_size > BPF_STACK_LIMIT) {
+	if (p->stack_size > BPF_STACK_LIMIT) {
 		diag_error(&p->probe->loc, "The program for %s needs %d bytes of stack, more than the %d BPF allows",
 			   p->name, p->stack_size, BPF_STACK_LIMIT);
+		return -1;
+	}
+	if (p->code.len > BPF_INSNS_LIMIT) {
+		diag_error(&p->probe->loc, "The program for %s has %d instructions, more than the %d BPF allows",
+			   p->name, p->code.len, BPF_INSNS_LIMIT);
+		return -1;
+	}
+	if (rc) {
+		diag_error(&p->probe->loc, "The program for %s is too large: a jump spans more than the %d instructions BPF can",
+			   p->name, INT16_MAX);
+		return -1;
+	}
+	const struct map_ref *past = map_past_limit(&p->code, cg->res->nmaps);
+	if (past) {
+		diag_error(prog_code_loc(&p->code, past->insn, &p->probe->loc),
+			   "The program for %s uses more than the %d maps BPF allows", p->name, BPF_MAPS_LIMIT);
 		return -1;
 	}
 	return 0;
@@ -159,8 +195,8 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	cg->ctx = ir_vreg(ir);
 	cg->exit_label = ir_label_new(ir);
 	cg->loop_break = cg->loop_continue = -1;
+	ir_set_loc(ir, &p->probe->loc);
 	ir_mov(ir, cg->ctx, R1);
-	cg->at = &p->probe->loc;
 
 	emit_vars_init(cg, NULL);
 	struct node *pred = p->probe->probe.pred;
@@ -202,7 +238,9 @@ int compile(const struct node *ast, const struct compile_opts *opts, struct comp
 		for (int i = 0; i < c->nprogs; i++) {
 			struct prog *p = &c->progs[i];
 			free(p->types);
-			p->types = calloc(node_ids(), sizeof(*p->types));
+			int last_id = p->first_id = p->probe->id;
+			node_id_range(p->probe, &p->first_id, &last_id);
+			p->types = calloc(last_id - p->first_id + 1, sizeof(*p->types));
 			if (!p->types)
 				abort();
 			cg_free(&cgs[i]);

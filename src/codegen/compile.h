@@ -26,7 +26,11 @@ struct prog {
 	enum bpf_attach_type attach_type; /* expected attach type to load with, or 0 */
 	struct strlist targets;          /* where to attach this program */
 	bool reports;                    /* the first program of its probe: reports errors */
-	const struct type **types;       /* expression types by node id (sema's result) */
+	/* expression types (sema's result): types[i] is node first_id + i's; a
+	 * table for the probe's own nodes, not the script's, keeps 10,000
+	 * probes linear */
+	const struct type **types;
+	int first_id;
 	struct ir_func *funcs;           /* main, then callbacks; kept for listings (-d) */
 	int nfuncs;
 	struct prog_code code;

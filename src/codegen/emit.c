@@ -645,7 +645,7 @@ static int emit_member(struct cg *cg, struct node *n)
 	return v;
 }
 
-static int emit_scalar(struct cg *cg, struct node *n)
+static int emit_value(struct cg *cg, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
@@ -680,16 +680,18 @@ static int emit_scalar(struct cg *cg, struct node *n)
 	}
 }
 
+/* Each expression and statement stamps its instructions with its location
+ * (the innermost wins): a verifier error then points at the script. */
 int emit_expr(struct cg *cg, struct node *n)
 {
-	const struct loc *outer = cg->at;
-	cg->at = &n->loc;
-	int v = emit_scalar(cg, n);
-	cg->at = outer;
+	struct ir *ir = cg->ir;
+	struct loc outer = ir_set_loc(ir, &n->loc);
+	int v = emit_value(cg, n);
+	ir->loc = outer;
 	return v;
 }
 
-static void emit_memory_to(struct cg *cg, struct node *n, int base, int off)
+static void emit_expr_into(struct cg *cg, struct node *n, int base, int off)
 {
 	const struct type *t = ty(cg, n);
 	if (type_is_scalar(t)) {
@@ -765,14 +767,6 @@ static void emit_memory_to(struct cg *cg, struct node *n, int base, int off)
 	}
 }
 
-void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
-{
-	const struct loc *outer = cg->at;
-	cg->at = &n->loc;
-	emit_memory_to(cg, n, base, off);
-	cg->at = outer;
-}
-
 void emit_value_to(struct cg *cg, struct node *n, const struct type *t, int base, int off)
 {
 	if (t->kind == T_INT)
@@ -828,12 +822,17 @@ static void emit_while(struct cg *cg, struct node *n)
 	cg->loop_continue = outer_continue;
 }
 
-static void emit_stmt(struct cg *cg, struct node *n)
+void emit_expr_to(struct cg *cg, struct node *n, int base, int off)
+{
+	struct ir *ir = cg->ir;
+	struct loc outer = ir_set_loc(ir, &n->loc);
+	emit_expr_into(cg, n, base, off);
+	ir->loc = outer;
+}
+
+static void emit_statement(struct cg *cg, struct node *n)
 {
 	int mark = frame_mark(&cg->frame);
-	/* bpftrace places an assignment's helper errors at its operator */
-	const struct loc *outer = cg->at;
-	cg->at = n->kind == N_ASSIGN ? &n->assign.op_loc : n->kind == N_EXPR_STMT ? &n->stmt.expr->loc : &n->loc;
 	switch (n->kind) {
 	case N_EXPR_STMT: {
 		struct node *e = n->stmt.expr;
@@ -879,8 +878,18 @@ static void emit_stmt(struct cg *cg, struct node *n)
 	default:
 		break;
 	}
-	cg->at = outer;
 	frame_release(&cg->frame, mark);
+}
+
+/* A statement's instructions are its own where no expression claims them:
+ * an assignment's at its operator (where bpftrace places its helper errors). */
+static void emit_stmt(struct cg *cg, struct node *n)
+{
+	struct ir *ir = cg->ir;
+	const struct loc *at = n->kind == N_ASSIGN ? &n->assign.op_loc : n->kind == N_EXPR_STMT ? &n->stmt.expr->loc : &n->loc;
+	struct loc outer = ir_set_loc(ir, at);
+	emit_statement(cg, n);
+	ir->loc = outer;
 }
 
 void emit_stmts(struct cg *cg, struct node *stmts)

@@ -7,6 +7,11 @@
 #define SCRY_FRAME_H
 
 #define BPF_STACK_LIMIT 512
+/* BPF_COMPLEXITY_LIMIT_INSNS: the most instructions a program of a
+ * privileged user may have; bpf(BPF_PROG_LOAD) says E2BIG past it */
+#define BPF_INSNS_LIMIT 1000000
+/* MAX_USED_MAPS: the most maps one program may use */
+#define BPF_MAPS_LIMIT 64
 
 struct frame {
 	int used;      /* bytes in use now */

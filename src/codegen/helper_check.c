@@ -51,7 +51,7 @@ static int checked_call(struct cg *cg, int helper, int map_idx, bool result)
 	ir_mov(ir, ret, R0);
 	if (!checked)
 		return ret;
-	struct helper_error_res h = { .helper = helper, .map = map_idx, .probe = (char *)cg->probe_name, .loc = *cg->at };
+	struct helper_error_res h = { .helper = helper, .map = map_idx, .probe = (char *)cg->probe_name, .loc = cg->ir->loc };
 	int id = resources_add_helper_error(cg->res, &h), done = ir_label_new(ir);
 	/* a lookup fails with NULL; the others return a negative int (compared
 	 * on 32 bits: before 6.4 a map update's -E2BIG arrives as 0xfffffff9) */

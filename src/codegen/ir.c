@@ -33,6 +33,7 @@ static struct ir_insn *append(struct ir *ir, enum ir_kind kind)
 	memset(i, 0, sizeof(*i));
 	i->kind = kind;
 	i->label = -1;
+	i->loc = ir->loc;
 	return i;
 }
 
@@ -108,6 +109,13 @@ void ir_note(struct ir *ir, const char *fmt, ...)
 		abort();
 	va_end(ap);
 	append(ir, IR_NOTE)->note = text;
+}
+
+struct loc ir_set_loc(struct ir *ir, const struct loc *loc)
+{
+	struct loc outer = ir->loc;
+	ir->loc = *loc;
+	return outer;
 }
 
 uint8_t bpf_size(int bytes)

@@ -19,6 +19,7 @@
 
 #include "codegen/frame.h"
 #include "codegen/insn.h"
+#include "util/diag.h"
 
 #define VREG_BASE 16
 
@@ -40,6 +41,7 @@ struct ir_insn {
 	int label;
 	uint64_t imm64;
 	const char *note; /* IR_NOTE text (owned by the IR) */
+	struct loc loc;   /* the script's construct it was emitted for */
 };
 
 struct ir {
@@ -47,6 +49,9 @@ struct ir {
 	int len, cap;
 	int nvregs;
 	int nlabels;
+	/* given to every instruction appended: emission sets it to the node it
+	 * emits, so a verifier error can point at the script */
+	struct loc loc;
 };
 
 void ir_init(struct ir *ir);
@@ -70,6 +75,9 @@ void ir_func(struct ir *ir, int dst, int func_index);
 /* Which operands an instruction reads and writes. */
 void ir_operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_written, bool *src_read);
 void ir_note(struct ir *ir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Instructions appended from now on come from loc; returns the location
+ * they came from before, for the caller to put back. */
+struct loc ir_set_loc(struct ir *ir, const struct loc *loc);
 
 /* Shorthands for the common cases. */
 void ir_mov(struct ir *ir, int dst, int src);
@@ -112,11 +120,19 @@ struct prog_code {
 	int nfuncs;
 	/* For listings: for each instruction index, a note to print before it (or NULL). */
 	const char **notes;
+	/* For errors: for each instruction index, where in the script it comes
+	 * from (all zero: from no construct, e.g. the program's prologue) */
+	struct loc *locs;
 };
+
+/* Where in the script instruction insn comes from, or fallback when the
+ * code map does not say. */
+const struct loc *prog_code_loc(const struct prog_code *code, int insn, const struct loc *fallback);
 
 /* Lower ir, one function, to BPF appended to out (zeroed before the first
  * function). Spill slots come from frame. Returns 0, or -1 when the frame
- * exceeds the BPF stack (the caller reports it). */
+ * exceeds the BPF stack or a jump spans more than a BPF jump's 16-bit
+ * offset reaches (the caller reports which). */
 int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *out);
 /* Once every function is lowered: point each IR_FUNC load at its function. */
 void prog_code_link(struct prog_code *code);

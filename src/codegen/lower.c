@@ -178,6 +178,7 @@ struct out {
 	struct prog_code *code;
 	int cap;
 	const char *pending_note;
+	struct loc loc; /* of the IR instruction being lowered */
 };
 
 static void put(struct out *o, struct bpf_insn bi)
@@ -187,10 +188,12 @@ static void put(struct out *o, struct bpf_insn bi)
 		o->cap = o->cap ? o->cap * 2 : 128;
 		c->insns = realloc(c->insns, o->cap * sizeof(*c->insns));
 		c->notes = realloc(c->notes, o->cap * sizeof(*c->notes));
-		if (!c->insns || !c->notes)
+		c->locs = realloc(c->locs, o->cap * sizeof(*c->locs));
+		if (!c->insns || !c->notes || !c->locs)
 			abort();
 	}
 	c->notes[c->len] = o->pending_note;
+	c->locs[c->len] = o->loc;
 	o->pending_note = NULL;
 	c->insns[c->len++] = bi;
 }
@@ -239,6 +242,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			label_at[in->label] = code->len;
 			continue;
 		}
+		o.loc = in->loc; /* its spills and fills too */
 		bool dst_read, dst_written, src_read;
 		ir_operand_use(in, &dst_read, &dst_written, &src_read);
 		int dst = in->dst, src = in->src;
@@ -330,6 +334,13 @@ void prog_code_link(struct prog_code *code)
 	}
 }
 
+const struct loc *prog_code_loc(const struct prog_code *code, int insn, const struct loc *fallback)
+{
+	if (insn >= 0 && insn < code->len && code->locs[insn].first_line)
+		return &code->locs[insn];
+	return fallback;
+}
+
 void prog_code_free(struct prog_code *code)
 {
 	free(code->insns);
@@ -337,5 +348,6 @@ void prog_code_free(struct prog_code *code)
 	free(code->func_refs);
 	free(code->funcs);
 	free(code->notes);
+	free(code->locs);
 	memset(code, 0, sizeof(*code));
 }

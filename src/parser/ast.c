@@ -20,11 +20,6 @@ struct node *node_new(enum node_kind kind, const struct loc *loc)
 	return n;
 }
 
-int node_ids(void)
-{
-	return nodes_made;
-}
-
 int node_children(const struct node *n, struct node *kids[3])
 {
 #define KIDS(a, b, c) (kids[0] = (a), kids[1] = (b), kids[2] = (c), 3)
@@ -107,23 +102,56 @@ static void node_free_strings(struct node *n)
 	}
 }
 
-static void node_free_one(struct node *n)
-{
-	struct node *kids[3];
-	int nk = node_children(n, kids);
-	for (int i = 0; i < nk; i++)
-		node_free(kids[i]);
-	node_free_strings(n);
-	free(n);
-}
-
+/* Iterative: each child list is spliced in front of the nodes still to
+ * free, so a tree as deep as a hostile script makes cannot overflow the C
+ * stack. Each list's tail is walked once, which keeps it linear. */
 void node_free(struct node *n)
 {
 	while (n) {
-		struct node *next = n->next;
-		node_free_one(n);
-		n = next;
+		struct node *rest = n->next, *kids[3];
+		int nk = node_children(n, kids);
+		for (int i = 0; i < nk; i++) {
+			if (!kids[i])
+				continue;
+			struct node *tail = kids[i];
+			while (tail->next)
+				tail = tail->next;
+			tail->next = rest;
+			rest = kids[i];
+		}
+		node_free_strings(n);
+		free(n);
+		n = rest;
 	}
+}
+
+void node_id_range(const struct node *n, int *lo, int *hi)
+{
+	if (n->id < *lo)
+		*lo = n->id;
+	if (n->id > *hi)
+		*hi = n->id;
+	struct node *kids[3];
+	int nk = node_children(n, kids);
+	for (int i = 0; i < nk; i++)
+		for (const struct node *k = kids[i]; k; k = k->next)
+			node_id_range(k, lo, hi);
+}
+
+const struct node *node_deeper_than(const struct node *list, int levels)
+{
+	for (const struct node *n = list; n; n = n->next) {
+		if (levels == 0)
+			return n;
+		struct node *kids[3];
+		int nk = node_children(n, kids);
+		for (int i = 0; i < nk; i++) {
+			const struct node *deep = node_deeper_than(kids[i], levels - 1);
+			if (deep)
+				return deep;
+		}
+	}
+	return NULL;
 }
 
 int node_list_len(const struct node *n)

@@ -78,6 +78,9 @@ struct node *parse_script(const struct source *src, const struct pp_opts *opts)
 	yylex_destroy(scanner);
 	free(extra.buf);
 
+	const struct node *deep = prog ? node_deeper_than(prog->prog.probes, AST_MAX_DEPTH) : NULL;
+	if (deep)
+		diag_error(&deep->loc, "Nesting deeper than %d levels is not supported", AST_MAX_DEPTH);
 	if (prog) {
 		parse_attach_points(prog);
 		read_headers(prog, &pp, src);

@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include "parser/ast.h"
 
+struct node_list {
+	struct node *head, *tail;
+};
+
 #define YYLTYPE struct loc
 #define YYLTYPE_IS_DECLARED 1
 #define YYLTYPE_IS_TRIVIAL 1
@@ -26,11 +30,19 @@
 
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 
+/* The parser's stack grows with constructs open within each other (a
+ * parenthesis, a block, an else-if): bison's default of 10,000 entries is
+ * kept, and running out of it said "memory exhausted". */
+#define YYMAXDEPTH 10000
+
 static void yyerror(YYLTYPE *loc, void *scanner, struct node **result, const char *msg)
 {
 	(void)scanner;
 	(void)result;
-	diag_error(loc, "%s", msg);
+	if (!strcmp(msg, "memory exhausted"))
+		diag_error(loc, "Nesting too deep to parse (more than %d tokens open)", YYMAXDEPTH);
+	else
+		diag_error(loc, "%s", msg);
 }
 
 static char *xstrdup(const char *s)
@@ -81,6 +93,18 @@ static bool is_builtin(const char *name)
 		if (*p < '0' || *p > '9')
 			return false;
 	return true;
+}
+
+/* A sibling list built by left-recursive rules: appending at the tail keeps
+ * long lists linear and the parser's stack flat. */
+static struct node_list list_add(struct node_list l, struct node *item)
+{
+	if (!l.head)
+		l.head = item;
+	else
+		l.tail->next = item;
+	l.tail = item;
+	return l;
 }
 
 static struct node *mk(enum node_kind k, const YYLTYPE *l)
@@ -184,6 +208,7 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 		int len;
 	} bytes;
 	struct node *node;
+	struct node_list list;
 	int ival;
 	enum op op;
 }
@@ -212,9 +237,10 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 %token RETURN "return" BREAK "break" CONTINUE "continue"
 %token SIZEOF "sizeof" OFFSETOF "offsetof" STRUCT "struct" UNION "union" ENUM "enum"
 
-%type <node> program struct_defs struct_def field_list field_def probes probe
-%type <node> attach_list pred_opt block stmt_seq simple_stmt compound_stmt if_stmt
-%type <node> expr map expr_list cast_type dims
+%type <node> program struct_def field_def probe
+%type <node> pred_opt block simple_stmt compound_stmt if_stmt
+%type <node> expr map cast_type dims
+%type <list> struct_defs field_list probes attach_list stmt_seq stmts expr_list
 %type <str> type_words type_word
 %type <ival> ptrs ptrs_opt
 %type <op> compound_op
@@ -222,6 +248,7 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 %destructor { free($$); } <str>
 %destructor { free($$.data); } <bytes>
 %destructor { node_free($$); } <node>
+%destructor { node_free($$.head); } <list>
 
 %right "?" ":"
 %left "||"
@@ -249,14 +276,14 @@ start:
 program:
 	struct_defs probes {
 		$$ = mk(N_PROGRAM, &@$);
-		$$->prog.structs = $1;
-		$$->prog.probes = $2;
+		$$->prog.structs = $1.head;
+		$$->prog.probes = $2.head;
 	}
 	;
 
 struct_defs:
-	%empty { $$ = NULL; }
-	| struct_defs struct_def { $$ = node_list_append($1, $2); }
+	%empty { $$ = (struct node_list){ 0 }; }
+	| struct_defs struct_def { $$ = list_add($1, $2); }
 	;
 
 semi_opt:
@@ -268,19 +295,19 @@ struct_def:
 	"struct" IDENT "{" field_list "}" semi_opt {
 		$$ = mk(N_STRUCT_DEF, &@$);
 		$$->sdef.name = join_words(xstrdup("struct"), $2);
-		$$->sdef.fields = $4;
+		$$->sdef.fields = $4.head;
 	}
 	| "union" IDENT "{" field_list "}" semi_opt {
 		$$ = mk(N_STRUCT_DEF, &@$);
 		$$->sdef.name = join_words(xstrdup("union"), $2);
 		$$->sdef.is_union = true;
-		$$->sdef.fields = $4;
+		$$->sdef.fields = $4.head;
 	}
 	;
 
 field_list:
-	%empty { $$ = NULL; }
-	| field_list field_def { $$ = node_list_append($1, $2); }
+	%empty { $$ = (struct node_list){ 0 }; }
+	| field_list field_def { $$ = list_add($1, $2); }
 	;
 
 field_def:
@@ -363,14 +390,14 @@ ptrs_opt:
 	;
 
 probes:
-	%empty { $$ = NULL; }
-	| probes probe { $$ = node_list_append($1, $2); }
+	%empty { $$ = (struct node_list){ 0 }; }
+	| probes probe { $$ = list_add($1, $2); }
 	;
 
 probe:
 	attach_list pred_opt block {
 		$$ = mk(N_PROBE, &@$);
-		$$->probe.attach = $1;
+		$$->probe.attach = $1.head;
 		$$->probe.pred = $2;
 		$$->probe.body = $3;
 	}
@@ -384,13 +411,14 @@ probe:
 
 attach_list:
 	ATTACH {
-		$$ = mk(N_ATTACH, &@$);
-		$$->attach.text = $1;
+		struct node *a = mk(N_ATTACH, &@$);
+		a->attach.text = $1;
+		$$ = list_add((struct node_list){ 0 }, a);
 	}
 	| attach_list "," ATTACH {
 		struct node *a = mk(N_ATTACH, &@3);
 		a->attach.text = $3;
-		$$ = node_list_append($1, a);
+		$$ = list_add($1, a);
 	}
 	;
 
@@ -400,15 +428,21 @@ pred_opt:
 	;
 
 block:
-	"{" stmt_seq "}" { $$ = $2; }
+	"{" stmt_seq "}" { $$ = $2.head; }
 	;
 
+/* Statements: a simple one ends with ';' unless it is the last, a compound
+ * one may. Left-recursive, so 100,000 statements need no parser stack. */
 stmt_seq:
-	%empty { $$ = NULL; }
-	| simple_stmt { $$ = $1; }
-	| simple_stmt ";" stmt_seq { $1->next = $3; $$ = $1; }
-	| compound_stmt stmt_seq { $1->next = $2; $$ = $1; }
-	| compound_stmt ";" stmt_seq { $1->next = $3; $$ = $1; }
+	stmts { $$ = $1; }
+	| stmts simple_stmt { $$ = list_add($1, $2); }
+	;
+
+stmts:
+	%empty { $$ = (struct node_list){ 0 }; }
+	| stmts simple_stmt ";" { $$ = list_add($1, $2); }
+	| stmts compound_stmt { $$ = list_add($1, $2); }
+	| stmts compound_stmt ";" { $$ = list_add($1, $2); }
 	;
 
 simple_stmt:
@@ -492,19 +526,19 @@ map:
 	| MAP "[" expr_list "]" {
 		$$ = mk(N_MAP, &@$);
 		$$->map.name = $1;
-		if ($3->next) {
+		if ($3.head->next) {
 			struct node *t = mk(N_TUPLE, &@3);
-			t->tuple.elems = $3;
+			t->tuple.elems = $3.head;
 			$$->map.key = t;
 		} else {
-			$$->map.key = $3;
+			$$->map.key = $3.head;
 		}
 	}
 	;
 
 expr_list:
-	expr { $$ = $1; }
-	| expr_list "," expr { $$ = node_list_append($1, $3); }
+	expr { $$ = list_add((struct node_list){ 0 }, $1); }
+	| expr_list "," expr { $$ = list_add($1, $3); }
 	;
 
 cast_type:
@@ -550,12 +584,12 @@ expr:
 	| IDENT "(" expr_list ")" {
 		$$ = mk(N_CALL, &@$);
 		$$->call.name = $1;
-		$$->call.args = $3;
+		$$->call.args = $3.head;
 	}
 	| "(" expr ")" { $$ = $2; }
 	| "(" expr "," expr_list ")" {
 		$$ = mk(N_TUPLE, &@$);
-		$2->next = $4;
+		$2->next = $4.head;
 		$$->tuple.elems = $2;
 	}
 	| "(" cast_type ")" expr %prec UNARY {

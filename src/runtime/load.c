@@ -67,6 +67,19 @@ static void log_reason(const char *log, char *out, size_t len)
 	}
 }
 
+/* The instruction the verifier stopped at: the last "N: (op) ..." line of
+ * its log (it prints each instruction as it walks it), or -1. */
+static int log_last_insn(const char *log)
+{
+	int last = -1;
+	for (const char *line = log; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] == '\n')) {
+		int insn, end = 0;
+		if (sscanf(line, "%d: (%*x)%n", &insn, &end) == 1 && end > 0)
+			last = insn;
+	}
+	return last;
+}
+
 /* The verifier takes a callback (bpf_for_each_map_elem) only from a
  * program whose BTF func_info says its functions are static: a minimal BTF
  * with `static long NAME(void)` for each. Fills opts; returns the BTF, or
@@ -159,7 +172,7 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose,
 		if (why)
 			diag_error(&p->spec->loc, "%s", why);
 		else
-			diag_error(&p->spec->loc, "the kernel's verifier rejected the program for %s: %s%s", p->name,
+			diag_error(prog_code_loc(&p->code, log_last_insn(log), &p->spec->loc), "the kernel's verifier rejected the program for %s: %s%s", p->name,
 			   *reason ? reason : strerror(-fd), verbose ? "" : " (use -v for the verifier log)");
 		free(log);
 	}

@@ -62,16 +62,26 @@ static void show_span(FILE *out, const struct loc *loc)
 	if (!p || !*p)
 		return; /* the end of the text, after its last line */
 	int len = (int)strcspn(p, "\n");
+	/* built in memory and written at once: stderr is unbuffered, and a
+	 * generated script's line can be a megabyte long */
+	char *text;
+	size_t size;
+	FILE *m = open_memstream(&text, &size);
+	if (!m)
+		abort();
 	/* like bpftrace, tabs are shown as four spaces, the underline follows */
 	for (int c = 0; c < len; c++)
-		fputs(p[c] == '\t' ? "    " : (char[]){ p[c], 0 }, out);
-	fputc('\n', out);
+		fputs(p[c] == '\t' ? "    " : (char[]){ p[c], 0 }, m);
+	fputc('\n', m);
 
 	int first = loc->first_column;
 	int last = loc->last_column;
 	for (int c = 1; c < last && c <= len + 1; c++)
-		fputs(c < first ? (p[c - 1] == '\t' ? "    " : " ") : "~", out);
-	fputc('\n', out);
+		fputs(c < first ? (p[c - 1] == '\t' ? "    " : " ") : "~", m);
+	fputc('\n', m);
+	fclose(m);
+	fwrite(text, 1, size, out);
+	free(text);
 }
 
 static void report(FILE *out, const char *kind, const struct loc *in, const char *fmt, va_list ap)
