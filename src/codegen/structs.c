@@ -219,8 +219,9 @@ static const struct type *build(struct entry *e)
 	return e->type;
 }
 
-/* The enumerators of an enum: each the one before plus one, unless set. */
-static void enumerators(const struct node *edef)
+/* The enumerators of an enum: each the one before plus one, unless set.
+ * The first definition of a name wins, unless the script's own (wins). */
+static void enumerators(const struct node *edef, bool wins)
 {
 	int64_t next = 0;
 	for (const struct node *c = edef->sdef.fields; c; c = c->next) {
@@ -228,29 +229,40 @@ static void enumerators(const struct node *edef)
 		if (c->fdef.value && !fold(c->fdef.value, &v))
 			continue;
 		struct entry *e = lookup(c->fdef.name, true);
+		if (wins)
+			*e = (struct entry){ .name = e->name };
 		if (!e->def)
 			e->value = v;
 		next = v + 1;
 	}
 }
 
+static const char *def_name(const struct node *d)
+{
+	return d->kind == N_TYPEDEF ? d->fdef.name : d->sdef.name;
+}
+
+/* A definition's entry: a header's when the name's first, the script's always. */
+static void add(const struct node *d, bool from_header)
+{
+	if (d->kind == N_ENUM_DEF)
+		enumerators(d, !from_header);
+	struct entry *e = lookup(def_name(d), true);
+	if (!from_header)
+		*e = (struct entry){ .name = e->name };
+	if (!e->def)
+		*e = (struct entry){ .name = e->name, .def = d, .from_header = from_header };
+}
+
 void structs_define(const struct node *prog)
 {
 	no_kernel_headers = prog->prog.no_kernel_headers;
-	for (const struct node *d = prog->prog.cdecls; d; d = d->next) {
-		struct entry *e = lookup(d->kind == N_TYPEDEF ? d->fdef.name : d->sdef.name, true);
-		if (!e->def) {
-			e->def = d;
-			e->from_header = true;
-		}
-		if (d->kind == N_ENUM_DEF)
-			enumerators(d);
-	}
+	for (const struct node *d = prog->prog.cdecls; d; d = d->next)
+		add(d, true);
 	/* the script's own win, in their order: each may use the ones before */
 	for (const struct node *s = prog->prog.structs; s; s = s->next) {
-		struct entry *e = lookup(s->sdef.name, true);
-		*e = (struct entry){ .name = e->name, .def = s };
-		build(e);
+		add(s, false);
+		build(lookup(def_name(s), false));
 	}
 }
 

@@ -177,3 +177,30 @@ const char *op_spelling(enum op op)
 	}
 	return "?";
 }
+
+static const char *const builtins[] = {
+	"pid", "tid", "uid", "gid", "nsecs", "elapsed", "cpu", "comm", "kstack",
+	"ustack", "stack", "retval", "func", "probe", "curtask", "rand", "ctx",
+	"username", "args", "cgroup", "cpid", "numaid", "jiffies", NULL,
+};
+
+bool ast_is_builtin(const char *name)
+{
+	for (int i = 0; builtins[i]; i++)
+		if (!strcmp(name, builtins[i]))
+			return true;
+	/* arg0..argN, sarg0..sargN */
+	const char *p = name;
+	if (!strncmp(p, "sarg", 4))
+		p += 4;
+	else if (!strncmp(p, "arg", 3))
+		p += 3;
+	else
+		return false;
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}

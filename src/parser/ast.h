@@ -222,6 +222,10 @@ int node_children(const struct node *n, struct node *kids[3]);
  * the list of nodes. */
 bool node_uses_builtin(const struct node *list, const char *name);
 
+/* Whether name is a builtin variable (pid, comm, arg0, ...), which the lexer
+ * tells from other identifiers. */
+bool ast_is_builtin(const char *name);
+
 /* Parse a script. Returns the N_PROGRAM, or NULL after reporting errors
  * through diag. `src` must stay alive while the AST is used. */
 struct pp_opts;

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parser/cdecl.h"
+
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 
 static void yyerror(YYLTYPE *loc, void *scanner, struct node **result, const char *msg)
@@ -54,33 +56,6 @@ static char *join_words(char *a, char *b)
 	free(a);
 	free(b);
 	return r;
-}
-
-static const char *const builtins[] = {
-	"pid", "tid", "uid", "gid", "nsecs", "elapsed", "cpu", "comm", "kstack",
-	"ustack", "stack", "retval", "func", "probe", "curtask", "rand", "ctx",
-	"username", "args", "cgroup", "cpid", "numaid", "jiffies", NULL,
-};
-
-static bool is_builtin(const char *name)
-{
-	for (int i = 0; builtins[i]; i++)
-		if (!strcmp(name, builtins[i]))
-			return true;
-	/* arg0..argN, sarg0..sargN */
-	const char *p = name;
-	if (!strncmp(p, "sarg", 4))
-		p += 4;
-	else if (!strncmp(p, "arg", 3))
-		p += 3;
-	else
-		return false;
-	if (!*p)
-		return false;
-	for (; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
 }
 
 static struct node *mk(enum node_kind k, const YYLTYPE *l)
@@ -155,6 +130,29 @@ static bool is_bare_tag(const char *words)
 	return false;
 }
 
+/* A cast. bpftrace's errors about its type point from the "(" to the ")",
+ * or to the first "*" (a pointer type's node is at its "*"s till here); one
+ * column further after a struct, union or enum name, whose end bpftrace's
+ * lexer reads twice. */
+static struct node *mk_cast(struct node *tspec, struct node *operand, const YYLTYPE *l, const YYLTYPE *lparen,
+			    const YYLTYPE *rparen)
+{
+	struct loc span = *lparen;
+	if (tspec->tspec.ptr_depth) {
+		span.last_line = tspec->loc.first_line;
+		span.last_column = tspec->loc.first_column + 1;
+	} else {
+		span.last_line = rparen->last_line;
+		span.last_column = rparen->last_column;
+	}
+	span.last_column += is_bare_tag(tspec->tspec.name);
+	tspec->loc = span;
+	struct node *n = mk(N_CAST, l);
+	n->cast.tspec = tspec;
+	n->cast.operand = operand;
+	return n;
+}
+
 /* A member's array lengths from a `dims` node, which is freed. */
 static void set_dims(struct typespec *ts, struct node *dims)
 {
@@ -191,6 +189,8 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 %token END 0 "end of file"
 %token <str> ATTACH "attach point"
 %token <str> IDENT "identifier"
+%token <str> BUILTIN "builtin"
+%token <str> C_DEFN "C definition"
 %token <str> INT_TYPE "integer type"
 %token <str> MAP "map"
 %token <str> VAR "variable"
@@ -215,14 +215,18 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 %type <node> program struct_defs struct_def field_list field_def probes probe
 %type <node> attach_list pred_opt block stmt_seq simple_stmt compound_stmt if_stmt
 %type <node> expr map expr_list cast_type dims
-%type <str> type_words type_word
-%type <ival> ptrs ptrs_opt
+%type <str> type_words type_word name tag
+%type <ival> ptrs
 %type <op> compound_op
 
 %destructor { free($$); } <str>
 %destructor { free($$.data); } <bytes>
 %destructor { node_free($$); } <node>
 
+/* "(x)" and "(x *" begin a cast of a type named x, as in bpftrace 0.17:
+ * x as an expression (an enumerator) gives way to ")" and "*" */
+%precedence IDENT_EXPR
+%precedence ")"
 %right "?" ":"
 %left "||"
 %left "&&"
@@ -257,6 +261,11 @@ program:
 struct_defs:
 	%empty { $$ = NULL; }
 	| struct_defs struct_def { $$ = node_list_append($1, $2); }
+	| struct_defs C_DEFN {
+		/* a typedef or an enum, read as a header's C declarations are */
+		$$ = node_list_append($1, cdecl_read($2, &@2));
+		free($2);
+	}
 	;
 
 semi_opt:
@@ -284,13 +293,13 @@ field_list:
 	;
 
 field_def:
-	type_words ptrs IDENT ";" {
+	type_words ptrs name ";" {
 		$$ = mk(N_FIELD_DEF, &@$);
 		$$->fdef.tspec.name = $1;
 		$$->fdef.tspec.ptr_depth = $2;
 		$$->fdef.name = $3;
 	}
-	| type_words ptrs IDENT dims ";" {
+	| type_words ptrs name dims ";" {
 		$$ = mk(N_FIELD_DEF, &@$);
 		$$->fdef.tspec.name = $1;
 		$$->fdef.tspec.ptr_depth = $2;
@@ -345,7 +354,7 @@ type_words:
 	;
 
 type_word:
-	IDENT { $$ = $1; }
+	name { $$ = $1; }
 	| INT_TYPE { $$ = $1; }
 	| "struct" IDENT { $$ = join_words(xstrdup("struct"), $2); }
 	| "union" IDENT { $$ = join_words(xstrdup("union"), $2); }
@@ -357,9 +366,10 @@ ptrs:
 	| ptrs "*" { $$ = $1 + 1; }
 	;
 
-ptrs_opt:
-	%empty { $$ = 0; }
-	| ptrs { $$ = $1; }
+/* a member's or a function's name may be a builtin's */
+name:
+	IDENT { $$ = $1; }
+	| BUILTIN { $$ = $1; }
 	;
 
 probes:
@@ -508,11 +518,17 @@ expr_list:
 	;
 
 cast_type:
-	INT_TYPE ptrs_opt { $$ = mk_tspec($1, $2, 0, &@$); }
+	INT_TYPE { $$ = mk_tspec($1, 0, 0, &@$); }
+	| INT_TYPE ptrs { $$ = mk_tspec($1, $2, 0, &@2); }
 	| INT_TYPE "[" INT "]" { $$ = mk_tspec($1, 0, array_len($3.value, &@3), &@$); }
-	| "struct" IDENT ptrs_opt { $$ = mk_tspec(join_words(xstrdup("struct"), $2), $3, 0, &@$); }
-	| "union" IDENT ptrs_opt { $$ = mk_tspec(join_words(xstrdup("union"), $2), $3, 0, &@$); }
-	| "enum" IDENT ptrs_opt { $$ = mk_tspec(join_words(xstrdup("enum"), $2), $3, 0, &@$); }
+	| tag IDENT { $$ = mk_tspec(join_words($1, $2), 0, 0, &@$); }
+	| tag IDENT ptrs { $$ = mk_tspec(join_words($1, $2), $3, 0, &@3); }
+	;
+
+tag:
+	"struct" { $$ = xstrdup("struct"); }
+	| "union" { $$ = xstrdup("union"); }
+	| "enum" { $$ = xstrdup("enum"); }
 	;
 
 expr:
@@ -534,8 +550,12 @@ expr:
 		$$->positional.index = (int)$1.value;
 	}
 	| PARAMCOUNT { $$ = mk(N_POSITIONAL, &@$); }
-	| IDENT {
-		$$ = mk(is_builtin($1) ? N_BUILTIN : N_IDENT, &@$);
+	| IDENT %prec IDENT_EXPR {
+		$$ = mk(N_IDENT, &@$);
+		$$->ident.name = $1;
+	}
+	| BUILTIN {
+		$$ = mk(N_BUILTIN, &@$);
 		$$->ident.name = $1;
 	}
 	| VAR {
@@ -543,11 +563,11 @@ expr:
 		$$->ident.name = $1;
 	}
 	| map { $$ = $1; }
-	| IDENT "(" ")" {
+	| name "(" ")" {
 		$$ = mk(N_CALL, &@$);
 		$$->call.name = $1;
 	}
-	| IDENT "(" expr_list ")" {
+	| name "(" expr_list ")" {
 		$$ = mk(N_CALL, &@$);
 		$$->call.name = $1;
 		$$->call.args = $3;
@@ -558,10 +578,10 @@ expr:
 		$2->next = $4;
 		$$->tuple.elems = $2;
 	}
-	| "(" cast_type ")" expr %prec UNARY {
-		$$ = mk(N_CAST, &@$);
-		$$->cast.tspec = $2;
-		$$->cast.operand = $4;
+	| "(" cast_type ")" expr %prec UNARY { $$ = mk_cast($2, $4, &@$, &@1, &@3); }
+	| "(" IDENT ")" expr %prec UNARY { $$ = mk_cast(mk_tspec($2, 0, 0, &@2), $4, &@$, &@1, &@3); }
+	| "(" IDENT ptrs ")" expr %prec UNARY {
+		$$ = mk_cast(mk_tspec($2, $3, 0, &@3), $5, &@$, &@1, &@4);
 	}
 	| "sizeof" "(" cast_type ")" {
 		$$ = mk(N_SIZEOF, &@$);
@@ -571,7 +591,7 @@ expr:
 		$$ = mk(N_SIZEOF, &@$);
 		$$->size.operand = $3;
 	}
-	| "offsetof" "(" cast_type "," IDENT ")" {
+	| "offsetof" "(" cast_type "," name ")" {
 		$$ = mk(N_OFFSETOF, &@$);
 		$$->offsetof.tspec = $3;
 		$$->offsetof.field = $5;
@@ -609,7 +629,7 @@ expr:
 	| "--" expr %prec UNARY { $$ = mk_unop(OP_DEC, $2, false, &@$); }
 	| expr "++" { $$ = mk_unop(OP_INC, $1, true, &@$); }
 	| expr "--" { $$ = mk_unop(OP_DEC, $1, true, &@$); }
-	| expr "." IDENT {
+	| expr "." name {
 		$$ = mk(N_FIELD, &@$);
 		$$->field.base = $1;
 		$$->field.name = $3;
@@ -621,7 +641,7 @@ expr:
 		snprintf(buf, sizeof buf, "%llu", (unsigned long long)$3.value);
 		$$->field.name = xstrdup(buf);
 	}
-	| expr "->" IDENT {
+	| expr "->" name {
 		$$ = mk(N_FIELD, &@$);
 		$$->field.base = $1;
 		$$->field.name = $3;
