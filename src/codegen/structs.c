@@ -155,10 +155,19 @@ static const struct type *decl_type(const struct node *d)
 	return type_from_spec(&ts);
 }
 
-/* One struct or union definition, laid out as C does on x86-64: bitfields
- * packed in units of their type, an anonymous struct or union lending its
- * fields to the enclosing one. Bitfields take space but are no fields
- * (scry reads whole bytes), as with the kernel's BTF. */
+/* An alignment raised to an aligned(N) attribute's N, as gcc does. */
+static int aligned_to(int align, const struct node *attr)
+{
+	int64_t n;
+	return attr && fold(attr, &n) && n > align ? (int)n : align;
+}
+
+/* One struct or union definition, laid out as gcc does on x86-64: bitfields
+ * packed in units of their type (across units when packed), an anonymous
+ * struct or union lending its fields to the enclosing one, packed members
+ * aligned to a byte, aligned(N) raising a member's or the record's
+ * alignment. Bitfields take space but are no fields (scry reads whole
+ * bytes), as with the kernel's BTF. */
 static void define(struct entry *e)
 {
 	const struct node *sdef = e->def;
@@ -175,12 +184,13 @@ static void define(struct entry *e)
 				diag_error(&f->loc, "Cannot resolve unknown type \"%s\"", f->fdef.tspec.name);
 			continue;
 		}
-		int a = type_align(t), unit = t->size * 8;
+		bool packed = sdef->sdef.packed || f->fdef.packed;
+		int a = aligned_to(packed ? 1 : type_align(t), f->fdef.aligned), unit = t->size * 8;
 		if (sdef->sdef.is_union)
 			bit = 0;
 		if (f->fdef.bits) {
 			int w = f->fdef.bits < 0 ? 0 : f->fdef.bits;
-			if (!w || (unit && bit / unit != (bit + w - 1) / unit))
+			if (!w || (!packed && unit && bit / unit != (bit + w - 1) / unit))
 				bit = unit ? (bit + unit - 1) / unit * unit : bit;
 			if (w && a > align)
 				align = a;
@@ -200,6 +210,7 @@ static void define(struct entry *e)
 		if ((bit + 7) / 8 > size)
 			size = (bit + 7) / 8;
 	}
+	align = aligned_to(align, sdef->sdef.aligned);
 	rec->size = (size + align - 1) / align * align;
 	rec->align = align;
 }

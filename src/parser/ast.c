@@ -32,10 +32,10 @@ int node_children(const struct node *n, struct node *kids[3])
 	case N_PROGRAM: return KIDS(n->prog.structs, n->prog.probes, n->prog.cdecls);
 	case N_PROBE: return KIDS(n->probe.attach, n->probe.pred, n->probe.body);
 	case N_STRUCT_DEF:
-	case N_ENUM_DEF: return KIDS(n->sdef.fields, NULL, NULL);
+	case N_ENUM_DEF: return KIDS(n->sdef.fields, n->sdef.aligned, NULL);
 	case N_FIELD_DEF:
 	case N_TYPEDEF:
-	case N_ENUM_CONST: return KIDS(n->fdef.dim_exprs, n->fdef.value, NULL);
+	case N_ENUM_CONST: return KIDS(n->fdef.dim_exprs, n->fdef.value, n->fdef.aligned);
 	case N_EXPR_STMT:
 	case N_RETURN: return KIDS(n->stmt.expr, NULL, NULL);
 	case N_ASSIGN: return KIDS(n->assign.target, n->assign.value, NULL);

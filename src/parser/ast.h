@@ -113,6 +113,9 @@ struct node {
 			char *name;          /* "struct foo" or "union foo" */
 			bool is_union;
 			struct node *fields; /* N_FIELD_DEF list */
+			/* __attribute__((packed)), ((aligned(N))): N a C constant expression */
+			bool packed;
+			struct node *aligned;
 		} sdef;
 		struct {
 			struct typespec tspec;
@@ -122,6 +125,8 @@ struct node {
 			struct node *dim_exprs;
 			int bits;
 			struct node *value;
+			bool packed; /* a member's attributes, as a struct's */
+			struct node *aligned;
 		} fdef;
 
 		struct {
