@@ -21,6 +21,7 @@ struct reader {
 	const struct ctok *t; /* the current token */
 	const struct loc *loc;
 	struct node *out;     /* definitions read, in order */
+	struct node **tail;   /* where the next one goes: a kernel header has thousands */
 	struct attrs attrs;
 };
 
@@ -40,7 +41,9 @@ struct declarator {
 
 static bool is(const struct reader *r, const char *s)
 {
-	return r->t->kind != CT_EOF && r->t->len == (int)strlen(s) && !strncmp(r->t->start, s, r->t->len);
+	/* the first byte first: most tokens differ there */
+	return r->t->kind != CT_EOF && r->t->start[0] == s[0] && r->t->len == (int)strlen(s) &&
+	       !strncmp(r->t->start, s, r->t->len);
 }
 
 static bool accept(struct reader *r, const char *s)
@@ -90,6 +93,12 @@ static struct attrs take_attrs(struct reader *r)
 static void drop_attrs(struct reader *r)
 {
 	node_free(take_attrs(r).aligned);
+}
+
+static void emit(struct reader *r, struct node *def)
+{
+	*r->tail = def;
+	r->tail = &def->next;
 }
 
 static bool at_attribute(const struct reader *r)
@@ -206,7 +215,7 @@ static void tagged(struct reader *r, struct spec *s)
 		def->sdef.is_union = !strcmp(kw, "union");
 		def->sdef.fields = is_enum ? enumerators(r) : members(r);
 		def->sdef.name = strdup(name);
-		r->out = node_list_append(r->out, def);
+		emit(r, def);
 		accept(r, "}");
 		skip_noise(r);
 		merge_attrs(&own, take_attrs(r));
@@ -440,7 +449,7 @@ static void external(struct reader *r)
 			break;
 		}
 		if (s.is_typedef && d.name && !d.is_func) {
-			r->out = node_list_append(r->out, typed(r, N_TYPEDEF, &s, &d));
+			emit(r, typed(r, N_TYPEDEF, &s, &d));
 		} else {
 			node_free(d.dims);
 			free(d.name);
@@ -461,6 +470,7 @@ struct node *cdecl_read(const char *text, const struct loc *loc)
 	struct ctoks ts = { 0 };
 	ctok_scan(text, &ts);
 	struct reader r = { .t = ts.t, .loc = loc };
+	r.tail = &r.out;
 	while (r.t->kind != CT_EOF) {
 		const struct ctok *before = r.t;
 		if (!accept(&r, ";"))

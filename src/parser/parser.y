@@ -274,12 +274,12 @@ semi_opt:
 	;
 
 struct_def:
-	"struct" IDENT "{" field_list "}" semi_opt {
+	"struct" name "{" field_list "}" semi_opt {
 		$$ = mk(N_STRUCT_DEF, &@$);
 		$$->sdef.name = join_words(xstrdup("struct"), $2);
 		$$->sdef.fields = $4;
 	}
-	| "union" IDENT "{" field_list "}" semi_opt {
+	| "union" name "{" field_list "}" semi_opt {
 		$$ = mk(N_STRUCT_DEF, &@$);
 		$$->sdef.name = join_words(xstrdup("union"), $2);
 		$$->sdef.is_union = true;
@@ -356,9 +356,9 @@ type_words:
 type_word:
 	name { $$ = $1; }
 	| INT_TYPE { $$ = $1; }
-	| "struct" IDENT { $$ = join_words(xstrdup("struct"), $2); }
-	| "union" IDENT { $$ = join_words(xstrdup("union"), $2); }
-	| "enum" IDENT { $$ = join_words(xstrdup("enum"), $2); }
+	| "struct" name { $$ = join_words(xstrdup("struct"), $2); }
+	| "union" name { $$ = join_words(xstrdup("union"), $2); }
+	| "enum" name { $$ = join_words(xstrdup("enum"), $2); }
 	;
 
 ptrs:
@@ -521,8 +521,8 @@ cast_type:
 	INT_TYPE { $$ = mk_tspec($1, 0, 0, &@$); }
 	| INT_TYPE ptrs { $$ = mk_tspec($1, $2, 0, &@2); }
 	| INT_TYPE "[" INT "]" { $$ = mk_tspec($1, 0, array_len($3.value, &@3), &@$); }
-	| tag IDENT { $$ = mk_tspec(join_words($1, $2), 0, 0, &@$); }
-	| tag IDENT ptrs { $$ = mk_tspec(join_words($1, $2), $3, 0, &@3); }
+	| tag name { $$ = mk_tspec(join_words($1, $2), 0, 0, &@$); }
+	| tag name ptrs { $$ = mk_tspec(join_words($1, $2), $3, 0, &@3); }
 	;
 
 tag:
