@@ -101,7 +101,6 @@ static const char *const kernel_defines[][2] = {
 	{ "__HAVE_BUILTIN_BSWAP64__", "" },
 	{ "KBUILD_MODNAME", "\"bpftrace\"" },
 	{ "__clang__", "1" },
-	{ "__clang_major__", "14" },
 	{ "__has_attribute(x)", "0" },
 	{ "__has_feature(x)", "0" },
 };
