@@ -556,7 +556,8 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 		if (!o)
 			break;
 		if (!to) {
-			sema_error(cg, &n->loc, "Cannot resolve unknown type \"%s\"", ts->name);
+			/* bpftrace 0.17's words for any type it does not know */
+			sema_error(cg, &n->cast.tspec->loc, "Unknown struct/union: '%s'", ts->name);
 			break;
 		}
 		const struct type *agg = sema_agg_read(cg, n->cast.operand);

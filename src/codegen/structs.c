@@ -155,10 +155,19 @@ static const struct type *decl_type(const struct node *d)
 	return type_from_spec(&ts);
 }
 
-/* One struct or union definition, laid out as C does on x86-64: bitfields
- * packed in units of their type, an anonymous struct or union lending its
- * fields to the enclosing one. Bitfields take space but are no fields
- * (scry reads whole bytes), as with the kernel's BTF. */
+/* An alignment raised to an aligned(N) attribute's N, as gcc does. */
+static int aligned_to(int align, const struct node *attr)
+{
+	int64_t n;
+	return attr && fold(attr, &n) && n > align ? (int)n : align;
+}
+
+/* One struct or union definition, laid out as gcc does on x86-64: bitfields
+ * packed in units of their type (across units when packed), an anonymous
+ * struct or union lending its fields to the enclosing one, packed members
+ * aligned to a byte, aligned(N) raising a member's or the record's
+ * alignment. Bitfields take space but are no fields (scry reads whole
+ * bytes), as with the kernel's BTF. */
 static void define(struct entry *e)
 {
 	const struct node *sdef = e->def;
@@ -175,12 +184,13 @@ static void define(struct entry *e)
 				diag_error(&f->loc, "Cannot resolve unknown type \"%s\"", f->fdef.tspec.name);
 			continue;
 		}
-		int a = type_align(t), unit = t->size * 8;
+		bool packed = sdef->sdef.packed || f->fdef.packed;
+		int a = aligned_to(packed ? 1 : type_align(t), f->fdef.aligned), unit = t->size * 8;
 		if (sdef->sdef.is_union)
 			bit = 0;
 		if (f->fdef.bits) {
 			int w = f->fdef.bits < 0 ? 0 : f->fdef.bits;
-			if (!w || (unit && bit / unit != (bit + w - 1) / unit))
+			if (!w || (!packed && unit && bit / unit != (bit + w - 1) / unit))
 				bit = unit ? (bit + unit - 1) / unit * unit : bit;
 			if (w && a > align)
 				align = a;
@@ -200,6 +210,7 @@ static void define(struct entry *e)
 		if ((bit + 7) / 8 > size)
 			size = (bit + 7) / 8;
 	}
+	align = aligned_to(align, sdef->sdef.aligned);
 	rec->size = (size + align - 1) / align * align;
 	rec->align = align;
 }
@@ -219,8 +230,9 @@ static const struct type *build(struct entry *e)
 	return e->type;
 }
 
-/* The enumerators of an enum: each the one before plus one, unless set. */
-static void enumerators(const struct node *edef)
+/* The enumerators of an enum: each the one before plus one, unless set.
+ * The first definition of a name wins, unless the script's own (wins). */
+static void enumerators(const struct node *edef, bool wins)
 {
 	int64_t next = 0;
 	for (const struct node *c = edef->sdef.fields; c; c = c->next) {
@@ -228,29 +240,40 @@ static void enumerators(const struct node *edef)
 		if (c->fdef.value && !fold(c->fdef.value, &v))
 			continue;
 		struct entry *e = lookup(c->fdef.name, true);
+		if (wins)
+			*e = (struct entry){ .name = e->name };
 		if (!e->def)
 			e->value = v;
 		next = v + 1;
 	}
 }
 
+static const char *def_name(const struct node *d)
+{
+	return d->kind == N_TYPEDEF ? d->fdef.name : d->sdef.name;
+}
+
+/* A definition's entry: a header's when the name's first, the script's always. */
+static void add(const struct node *d, bool from_header)
+{
+	if (d->kind == N_ENUM_DEF)
+		enumerators(d, !from_header);
+	struct entry *e = lookup(def_name(d), true);
+	if (!from_header)
+		*e = (struct entry){ .name = e->name };
+	if (!e->def)
+		*e = (struct entry){ .name = e->name, .def = d, .from_header = from_header };
+}
+
 void structs_define(const struct node *prog)
 {
 	no_kernel_headers = prog->prog.no_kernel_headers;
-	for (const struct node *d = prog->prog.cdecls; d; d = d->next) {
-		struct entry *e = lookup(d->kind == N_TYPEDEF ? d->fdef.name : d->sdef.name, true);
-		if (!e->def) {
-			e->def = d;
-			e->from_header = true;
-		}
-		if (d->kind == N_ENUM_DEF)
-			enumerators(d);
-	}
+	for (const struct node *d = prog->prog.cdecls; d; d = d->next)
+		add(d, true);
 	/* the script's own win, in their order: each may use the ones before */
 	for (const struct node *s = prog->prog.structs; s; s = s->next) {
-		struct entry *e = lookup(s->sdef.name, true);
-		*e = (struct entry){ .name = e->name, .def = s };
-		build(e);
+		add(s, false);
+		build(lookup(def_name(s), false));
 	}
 }
 

@@ -27,10 +27,10 @@ int node_children(const struct node *n, struct node *kids[3])
 	case N_PROGRAM: return KIDS(n->prog.structs, n->prog.probes, n->prog.cdecls);
 	case N_PROBE: return KIDS(n->probe.attach, n->probe.pred, n->probe.body);
 	case N_STRUCT_DEF:
-	case N_ENUM_DEF: return KIDS(n->sdef.fields, NULL, NULL);
+	case N_ENUM_DEF: return KIDS(n->sdef.fields, n->sdef.aligned, NULL);
 	case N_FIELD_DEF:
 	case N_TYPEDEF:
-	case N_ENUM_CONST: return KIDS(n->fdef.dim_exprs, n->fdef.value, NULL);
+	case N_ENUM_CONST: return KIDS(n->fdef.dim_exprs, n->fdef.value, n->fdef.aligned);
 	case N_EXPR_STMT:
 	case N_RETURN: return KIDS(n->stmt.expr, NULL, NULL);
 	case N_ASSIGN: return KIDS(n->assign.target, n->assign.value, NULL);
@@ -204,4 +204,31 @@ const char *op_spelling(enum op op)
 	case OP_DEC: return "--";
 	}
 	return "?";
+}
+
+static const char *const builtins[] = {
+	"pid", "tid", "uid", "gid", "nsecs", "elapsed", "cpu", "comm", "kstack",
+	"ustack", "stack", "retval", "func", "probe", "curtask", "rand", "ctx",
+	"username", "args", "cgroup", "cpid", "numaid", "jiffies", NULL,
+};
+
+bool ast_is_builtin(const char *name)
+{
+	for (int i = 0; builtins[i]; i++)
+		if (!strcmp(name, builtins[i]))
+			return true;
+	/* arg0..argN, sarg0..sargN */
+	const char *p = name;
+	if (!strncmp(p, "sarg", 4))
+		p += 4;
+	else if (!strncmp(p, "arg", 3))
+		p += 3;
+	else
+		return false;
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
 }

@@ -113,6 +113,9 @@ struct node {
 			char *name;          /* "struct foo" or "union foo" */
 			bool is_union;
 			struct node *fields; /* N_FIELD_DEF list */
+			/* __attribute__((packed)), ((aligned(N))): N a C constant expression */
+			bool packed;
+			struct node *aligned;
 		} sdef;
 		struct {
 			struct typespec tspec;
@@ -122,6 +125,8 @@ struct node {
 			struct node *dim_exprs;
 			int bits;
 			struct node *value;
+			bool packed; /* a member's attributes, as a struct's */
+			struct node *aligned;
 		} fdef;
 
 		struct {
@@ -228,6 +233,10 @@ const struct node *node_deeper_than(const struct node *list, int levels);
 /* Whether builtin `name`, or a call of function `name`, appears anywhere in
  * the list of nodes. */
 bool node_uses_builtin(const struct node *list, const char *name);
+
+/* Whether name is a builtin variable (pid, comm, arg0, ...), which the lexer
+ * tells from other identifiers. */
+bool ast_is_builtin(const char *name);
 
 /* Parse a script. Returns the N_PROGRAM, or NULL after reporting errors
  * through diag. `src` must stay alive while the AST is used. */

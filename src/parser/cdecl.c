@@ -1,5 +1,6 @@
 /* The declaration reader: a recursive descent over header tokens that keeps
- * struct/union/enum definitions and typedefs and skips the rest. It never
+ * struct/union/enum definitions and typedefs and skips the rest (of the
+ * attributes, it keeps packed and aligned of structs, unions and members). It never
  * fails: what it cannot read it skips to the next ';' (or past the '}' of a
  * body); a type it leaves out is an error only if a script names it.
  * Constant expressions (array lengths, enumerators) stay AST expressions:
@@ -10,10 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The layout attributes read since they were last taken */
+struct attrs {
+	bool packed;
+	struct node *aligned; /* N: a constant expression */
+};
+
 struct reader {
 	const struct ctok *t; /* the current token */
 	const struct loc *loc;
 	struct node *out;     /* definitions read, in order */
+	struct node **tail;   /* where the next one goes: a kernel header has thousands */
+	struct attrs attrs;
 };
 
 struct spec {
@@ -32,7 +41,9 @@ struct declarator {
 
 static bool is(const struct reader *r, const char *s)
 {
-	return r->t->kind != CT_EOF && r->t->len == (int)strlen(s) && !strncmp(r->t->start, s, r->t->len);
+	/* the first byte first: most tokens differ there */
+	return r->t->kind != CT_EOF && r->t->start[0] == s[0] && r->t->len == (int)strlen(s) &&
+	       !strncmp(r->t->start, s, r->t->len);
 }
 
 static bool accept(struct reader *r, const char *s)
@@ -69,7 +80,58 @@ static void skip_group(struct reader *r)
 	} while (depth > 0 && r->t->kind != CT_EOF);
 }
 
-/* Qualifiers, storage classes, attributes, asm labels: nothing to keep. */
+static struct node *expr(struct reader *r);
+static struct node *mk(struct reader *r, enum node_kind k);
+
+static struct attrs take_attrs(struct reader *r)
+{
+	struct attrs a = r->attrs;
+	r->attrs = (struct attrs){ 0 };
+	return a;
+}
+
+static void drop_attrs(struct reader *r)
+{
+	node_free(take_attrs(r).aligned);
+}
+
+static void emit(struct reader *r, struct node *def)
+{
+	*r->tail = def;
+	r->tail = &def->next;
+}
+
+static bool at_attribute(const struct reader *r)
+{
+	return (is(r, "__attribute__") || is(r, "__attribute")) && r->t[1].len == 1 && r->t[1].start[0] == '(';
+}
+
+/* __attribute__((a, b(args), ...)) after the current token: packed and aligned
+ * go into r->attrs (a bare aligned is x86-64's largest alignment, 16). */
+static void attribute(struct reader *r)
+{
+	struct reader end = *r;
+	skip_group(&end);
+	r->t += 2; /* "((" */
+	while (r->t < end.t && r->t->kind == CT_IDENT) {
+		bool aligned = is(r, "aligned") || is(r, "__aligned__");
+		r->attrs.packed |= is(r, "packed") || is(r, "__packed__");
+		r->t++;
+		if (aligned) {
+			node_free(r->attrs.aligned);
+			r->attrs.aligned = accept(r, "(") ? expr(r) : mk(r, N_INT);
+			if (r->attrs.aligned && r->attrs.aligned->kind == N_INT && !r->attrs.aligned->integer.value)
+				r->attrs.aligned->integer.value = 16;
+		}
+		while (r->t < end.t && !is(r, ","))
+			is(r, "(") ? skip_group(r) : (void)r->t++;
+		accept(r, ",");
+	}
+	r->t = end.t;
+}
+
+/* Qualifiers, storage classes, attributes, asm labels: nothing to keep but
+ * the attributes of layout. */
 static void skip_noise(struct reader *r)
 {
 	static const char *const words[] = {
@@ -78,11 +140,14 @@ static void skip_noise(struct reader *r)
 		"_Noreturn", "__thread", "_Thread_local", "__extension__", NULL,
 	};
 	static const char *const with_args[] = {
-		"__attribute__", "__attribute", "__asm__", "__asm", "asm", "_Alignas", "__declspec", NULL,
+		"__asm__", "__asm", "asm", "_Alignas", "__declspec", NULL,
 	};
 	for (;;) {
 		if (word_in(r, words)) {
 			r->t++;
+		} else if (at_attribute(r)) {
+			r->t++;
+			attribute(r);
 		} else if (word_in(r, with_args)) {
 			r->t++;
 			if (is(r, "("))
@@ -93,7 +158,6 @@ static void skip_noise(struct reader *r)
 	}
 }
 
-static struct node *expr(struct reader *r);
 static void specifiers(struct reader *r, struct spec *s);
 static void declarator(struct reader *r, struct declarator *d);
 
@@ -114,9 +178,21 @@ static char *int_name(int chars, int shorts, int longs, bool is_unsigned)
 static struct node *members(struct reader *r);
 static struct node *enumerators(struct reader *r);
 
-/* struct/union/enum [tag] [{ ... }] */
+/* The attributes after a body join those before it (the later aligned wins). */
+static void merge_attrs(struct attrs *into, struct attrs more)
+{
+	into->packed |= more.packed;
+	if (more.aligned) {
+		node_free(into->aligned);
+		into->aligned = more.aligned;
+	}
+}
+
+/* struct/union/enum [tag] [{ ... }], with the layout attributes around its
+ * tag and after its body; those before its keyword are the declaration's. */
 static void tagged(struct reader *r, struct spec *s)
 {
+	struct attrs outer = take_attrs(r);
 	char kw[8];
 	snprintf(kw, sizeof(kw), "%.*s", r->t->len, r->t->start);
 	r->t++;
@@ -133,17 +209,23 @@ static void tagged(struct reader *r, struct spec *s)
 	skip_noise(r);
 	if (is(r, "{")) {
 		r->t++;
+		struct attrs own = take_attrs(r);
 		bool is_enum = !strcmp(kw, "enum");
 		struct node *def = mk(r, is_enum ? N_ENUM_DEF : N_STRUCT_DEF);
 		def->sdef.is_union = !strcmp(kw, "union");
 		def->sdef.fields = is_enum ? enumerators(r) : members(r);
 		def->sdef.name = strdup(name);
-		r->out = node_list_append(r->out, def);
+		emit(r, def);
 		accept(r, "}");
 		skip_noise(r);
+		merge_attrs(&own, take_attrs(r));
+		def->sdef.packed = own.packed;
+		def->sdef.aligned = own.aligned;
 	} else {
 		s->anon_record = false;
+		drop_attrs(r);
 	}
+	r->attrs = outer;
 	/* an enum's values are int-sized here */
 	s->name = strdup(!strcmp(kw, "enum") ? "int32" : name);
 }
@@ -268,10 +350,34 @@ static void recover(struct reader *r)
 	accept(r, ";");
 }
 
+/* A member of the declaration whose specifiers are [start, spec_end), with
+ * declarator d: its layout attributes are those of the specifiers (read
+ * again for each member) and its own, after its declarator. */
+static struct node *member(struct reader *r, const struct spec *s, struct declarator *d, const struct ctok *start,
+			   const struct ctok *spec_end)
+{
+	struct attrs own = take_attrs(r);
+	struct reader lead = { .t = start, .loc = r->loc };
+	while (lead.t < spec_end) {
+		if (is(&lead, "{"))
+			skip_group(&lead);
+		else if (at_attribute(&lead))
+			lead.t++, attribute(&lead);
+		else
+			lead.t++;
+	}
+	merge_attrs(&lead.attrs, own);
+	struct node *n = typed(r, N_FIELD_DEF, s, d);
+	n->fdef.packed = lead.attrs.packed;
+	n->fdef.aligned = lead.attrs.aligned;
+	return n;
+}
+
 static struct node *members(struct reader *r)
 {
 	struct node *list = NULL;
 	while (r->t->kind != CT_EOF && !is(r, "}")) {
+		drop_attrs(r);
 		if (accept(r, ";"))
 			continue;
 		if (is(r, "_Static_assert")) {
@@ -279,7 +385,10 @@ static struct node *members(struct reader *r)
 			continue;
 		}
 		struct spec s = { 0 };
+		const struct ctok *start = r->t;
 		specifiers(r, &s);
+		const struct ctok *spec_end = r->t;
+		drop_attrs(r);
 		if (!s.name) {
 			recover(r);
 			continue;
@@ -287,12 +396,12 @@ static struct node *members(struct reader *r)
 		if (is(r, ";") && s.anon_record) {
 			/* an anonymous struct or union member: its fields are the parent's */
 			struct declarator d = { 0 };
-			list = node_list_append(list, typed(r, N_FIELD_DEF, &s, &d));
+			list = node_list_append(list, member(r, &s, &d, start, spec_end));
 		}
 		while (!is(r, ";") && !is(r, "}") && r->t->kind != CT_EOF) {
 			struct declarator d = { 0 };
 			declarator(r, &d);
-			list = node_list_append(list, typed(r, N_FIELD_DEF, &s, &d));
+			list = node_list_append(list, member(r, &s, &d, start, spec_end));
 			if (!accept(r, ",") && !is(r, ";")) {
 				recover(r);
 				break;
@@ -340,7 +449,7 @@ static void external(struct reader *r)
 			break;
 		}
 		if (s.is_typedef && d.name && !d.is_func) {
-			r->out = node_list_append(r->out, typed(r, N_TYPEDEF, &s, &d));
+			emit(r, typed(r, N_TYPEDEF, &s, &d));
 		} else {
 			node_free(d.dims);
 			free(d.name);
@@ -361,10 +470,12 @@ struct node *cdecl_read(const char *text, const struct loc *loc)
 	struct ctoks ts = { 0 };
 	ctok_scan(text, &ts);
 	struct reader r = { .t = ts.t, .loc = loc };
+	r.tail = &r.out;
 	while (r.t->kind != CT_EOF) {
 		const struct ctok *before = r.t;
 		if (!accept(&r, ";"))
 			external(&r);
+		drop_attrs(&r);
 		if (r.t == before) /* a stray '}' or ')' */
 			r.t++;
 	}

@@ -89,7 +89,7 @@ void ctok_scan(const char *text, struct ctoks *ts)
 			t.kind = CT_PUNCT;
 			size_t len = 1;
 			for (size_t i = 0; i < sizeof(puncts) / sizeof(puncts[0]); i++)
-				if (!strncmp(p, puncts[i], strlen(puncts[i]))) {
+				if (*p == puncts[i][0] && !strncmp(p, puncts[i], strlen(puncts[i]))) {
 					len = strlen(puncts[i]);
 					break;
 				}

@@ -28,6 +28,8 @@ struct node_list {
 #include <stdlib.h>
 #include <string.h>
 
+#include "parser/cdecl.h"
+
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 
 /* The parser's stack grows with constructs open within each other (a
@@ -68,42 +70,19 @@ static char *join_words(char *a, char *b)
 	return r;
 }
 
-static const char *const builtins[] = {
-	"pid", "tid", "uid", "gid", "nsecs", "elapsed", "cpu", "comm", "kstack",
-	"ustack", "stack", "retval", "func", "probe", "curtask", "rand", "ctx",
-	"username", "args", "cgroup", "cpid", "numaid", "jiffies", NULL,
-};
-
-static bool is_builtin(const char *name)
-{
-	for (int i = 0; builtins[i]; i++)
-		if (!strcmp(name, builtins[i]))
-			return true;
-	/* arg0..argN, sarg0..sargN */
-	const char *p = name;
-	if (!strncmp(p, "sarg", 4))
-		p += 4;
-	else if (!strncmp(p, "arg", 3))
-		p += 3;
-	else
-		return false;
-	if (!*p)
-		return false;
-	for (; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
-}
-
 /* A sibling list built by left-recursive rules: appending at the tail keeps
- * long lists linear and the parser's stack flat. */
-static struct node_list list_add(struct node_list l, struct node *item)
+ * long lists linear and the parser's stack flat. items may be a chain of
+ * nodes (a C definition's), or none. */
+static struct node_list list_add(struct node_list l, struct node *items)
 {
+	if (!items)
+		return l;
 	if (!l.head)
-		l.head = item;
+		l.head = items;
 	else
-		l.tail->next = item;
-	l.tail = item;
+		l.tail->next = items;
+	for (l.tail = items; l.tail->next; l.tail = l.tail->next)
+		;
 	return l;
 }
 
@@ -179,6 +158,29 @@ static bool is_bare_tag(const char *words)
 	return false;
 }
 
+/* A cast. bpftrace's errors about its type point from the "(" to the ")",
+ * or to the first "*" (a pointer type's node is at its "*"s till here); one
+ * column further after a struct, union or enum name, whose end bpftrace's
+ * lexer reads twice. */
+static struct node *mk_cast(struct node *tspec, struct node *operand, const YYLTYPE *l, const YYLTYPE *lparen,
+			    const YYLTYPE *rparen)
+{
+	struct loc span = *lparen;
+	if (tspec->tspec.ptr_depth) {
+		span.last_line = tspec->loc.first_line;
+		span.last_column = tspec->loc.first_column + 1;
+	} else {
+		span.last_line = rparen->last_line;
+		span.last_column = rparen->last_column;
+	}
+	span.last_column += is_bare_tag(tspec->tspec.name);
+	tspec->loc = span;
+	struct node *n = mk(N_CAST, l);
+	n->cast.tspec = tspec;
+	n->cast.operand = operand;
+	return n;
+}
+
 /* A member's array lengths from a `dims` node, which is freed. */
 static void set_dims(struct typespec *ts, struct node *dims)
 {
@@ -216,6 +218,8 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 %token END 0 "end of file"
 %token <str> ATTACH "attach point"
 %token <str> IDENT "identifier"
+%token <str> BUILTIN "builtin"
+%token <str> C_DEFN "C definition"
 %token <str> INT_TYPE "integer type"
 %token <str> MAP "map"
 %token <str> VAR "variable"
@@ -241,8 +245,8 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 %type <node> pred_opt block simple_stmt compound_stmt if_stmt
 %type <node> expr map cast_type dims
 %type <list> struct_defs field_list probes attach_list stmt_seq stmts expr_list
-%type <str> type_words type_word
-%type <ival> ptrs ptrs_opt
+%type <str> type_words type_word name tag
+%type <ival> ptrs
 %type <op> compound_op
 
 %destructor { free($$); } <str>
@@ -250,6 +254,10 @@ static int array_len(uint64_t v, const YYLTYPE *l)
 %destructor { node_free($$); } <node>
 %destructor { node_free($$.head); } <list>
 
+/* "(x)" and "(x *" begin a cast of a type named x, as in bpftrace 0.17:
+ * x as an expression (an enumerator) gives way to ")" and "*" */
+%precedence IDENT_EXPR
+%precedence ")"
 %right "?" ":"
 %left "||"
 %left "&&"
@@ -284,6 +292,11 @@ program:
 struct_defs:
 	%empty { $$ = (struct node_list){ 0 }; }
 	| struct_defs struct_def { $$ = list_add($1, $2); }
+	| struct_defs C_DEFN {
+		/* a typedef or an enum, read as a header's C declarations are */
+		$$ = list_add($1, cdecl_read($2, &@2));
+		free($2);
+	}
 	;
 
 semi_opt:
@@ -292,12 +305,12 @@ semi_opt:
 	;
 
 struct_def:
-	"struct" IDENT "{" field_list "}" semi_opt {
+	"struct" name "{" field_list "}" semi_opt {
 		$$ = mk(N_STRUCT_DEF, &@$);
 		$$->sdef.name = join_words(xstrdup("struct"), $2);
 		$$->sdef.fields = $4.head;
 	}
-	| "union" IDENT "{" field_list "}" semi_opt {
+	| "union" name "{" field_list "}" semi_opt {
 		$$ = mk(N_STRUCT_DEF, &@$);
 		$$->sdef.name = join_words(xstrdup("union"), $2);
 		$$->sdef.is_union = true;
@@ -311,13 +324,13 @@ field_list:
 	;
 
 field_def:
-	type_words ptrs IDENT ";" {
+	type_words ptrs name ";" {
 		$$ = mk(N_FIELD_DEF, &@$);
 		$$->fdef.tspec.name = $1;
 		$$->fdef.tspec.ptr_depth = $2;
 		$$->fdef.name = $3;
 	}
-	| type_words ptrs IDENT dims ";" {
+	| type_words ptrs name dims ";" {
 		$$ = mk(N_FIELD_DEF, &@$);
 		$$->fdef.tspec.name = $1;
 		$$->fdef.tspec.ptr_depth = $2;
@@ -372,11 +385,11 @@ type_words:
 	;
 
 type_word:
-	IDENT { $$ = $1; }
+	name { $$ = $1; }
 	| INT_TYPE { $$ = $1; }
-	| "struct" IDENT { $$ = join_words(xstrdup("struct"), $2); }
-	| "union" IDENT { $$ = join_words(xstrdup("union"), $2); }
-	| "enum" IDENT { $$ = join_words(xstrdup("enum"), $2); }
+	| "struct" name { $$ = join_words(xstrdup("struct"), $2); }
+	| "union" name { $$ = join_words(xstrdup("union"), $2); }
+	| "enum" name { $$ = join_words(xstrdup("enum"), $2); }
 	;
 
 ptrs:
@@ -384,9 +397,10 @@ ptrs:
 	| ptrs "*" { $$ = $1 + 1; }
 	;
 
-ptrs_opt:
-	%empty { $$ = 0; }
-	| ptrs { $$ = $1; }
+/* a member's or a function's name may be a builtin's */
+name:
+	IDENT { $$ = $1; }
+	| BUILTIN { $$ = $1; }
 	;
 
 probes:
@@ -542,11 +556,17 @@ expr_list:
 	;
 
 cast_type:
-	INT_TYPE ptrs_opt { $$ = mk_tspec($1, $2, 0, &@$); }
+	INT_TYPE { $$ = mk_tspec($1, 0, 0, &@$); }
+	| INT_TYPE ptrs { $$ = mk_tspec($1, $2, 0, &@2); }
 	| INT_TYPE "[" INT "]" { $$ = mk_tspec($1, 0, array_len($3.value, &@3), &@$); }
-	| "struct" IDENT ptrs_opt { $$ = mk_tspec(join_words(xstrdup("struct"), $2), $3, 0, &@$); }
-	| "union" IDENT ptrs_opt { $$ = mk_tspec(join_words(xstrdup("union"), $2), $3, 0, &@$); }
-	| "enum" IDENT ptrs_opt { $$ = mk_tspec(join_words(xstrdup("enum"), $2), $3, 0, &@$); }
+	| tag name { $$ = mk_tspec(join_words($1, $2), 0, 0, &@$); }
+	| tag name ptrs { $$ = mk_tspec(join_words($1, $2), $3, 0, &@3); }
+	;
+
+tag:
+	"struct" { $$ = xstrdup("struct"); }
+	| "union" { $$ = xstrdup("union"); }
+	| "enum" { $$ = xstrdup("enum"); }
 	;
 
 expr:
@@ -568,8 +588,12 @@ expr:
 		$$->positional.index = (int)$1.value;
 	}
 	| PARAMCOUNT { $$ = mk(N_POSITIONAL, &@$); }
-	| IDENT {
-		$$ = mk(is_builtin($1) ? N_BUILTIN : N_IDENT, &@$);
+	| IDENT %prec IDENT_EXPR {
+		$$ = mk(N_IDENT, &@$);
+		$$->ident.name = $1;
+	}
+	| BUILTIN {
+		$$ = mk(N_BUILTIN, &@$);
 		$$->ident.name = $1;
 	}
 	| VAR {
@@ -577,11 +601,11 @@ expr:
 		$$->ident.name = $1;
 	}
 	| map { $$ = $1; }
-	| IDENT "(" ")" {
+	| name "(" ")" {
 		$$ = mk(N_CALL, &@$);
 		$$->call.name = $1;
 	}
-	| IDENT "(" expr_list ")" {
+	| name "(" expr_list ")" {
 		$$ = mk(N_CALL, &@$);
 		$$->call.name = $1;
 		$$->call.args = $3.head;
@@ -592,10 +616,10 @@ expr:
 		$2->next = $4.head;
 		$$->tuple.elems = $2;
 	}
-	| "(" cast_type ")" expr %prec UNARY {
-		$$ = mk(N_CAST, &@$);
-		$$->cast.tspec = $2;
-		$$->cast.operand = $4;
+	| "(" cast_type ")" expr %prec UNARY { $$ = mk_cast($2, $4, &@$, &@1, &@3); }
+	| "(" IDENT ")" expr %prec UNARY { $$ = mk_cast(mk_tspec($2, 0, 0, &@2), $4, &@$, &@1, &@3); }
+	| "(" IDENT ptrs ")" expr %prec UNARY {
+		$$ = mk_cast(mk_tspec($2, $3, 0, &@3), $5, &@$, &@1, &@4);
 	}
 	| "sizeof" "(" cast_type ")" {
 		$$ = mk(N_SIZEOF, &@$);
@@ -605,7 +629,7 @@ expr:
 		$$ = mk(N_SIZEOF, &@$);
 		$$->size.operand = $3;
 	}
-	| "offsetof" "(" cast_type "," IDENT ")" {
+	| "offsetof" "(" cast_type "," name ")" {
 		$$ = mk(N_OFFSETOF, &@$);
 		$$->offsetof.tspec = $3;
 		$$->offsetof.field = $5;
@@ -643,7 +667,7 @@ expr:
 	| "--" expr %prec UNARY { $$ = mk_unop(OP_DEC, $2, false, &@$); }
 	| expr "++" { $$ = mk_unop(OP_INC, $1, true, &@$); }
 	| expr "--" { $$ = mk_unop(OP_DEC, $1, true, &@$); }
-	| expr "." IDENT {
+	| expr "." name {
 		$$ = mk(N_FIELD, &@$);
 		$$->field.base = $1;
 		$$->field.name = $3;
@@ -655,7 +679,7 @@ expr:
 		snprintf(buf, sizeof buf, "%llu", (unsigned long long)$3.value);
 		$$->field.name = xstrdup(buf);
 	}
-	| expr "->" IDENT {
+	| expr "->" name {
 		$$ = mk(N_FIELD, &@$);
 		$$->field.base = $1;
 		$$->field.name = $3;

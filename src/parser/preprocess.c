@@ -92,6 +92,21 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* What bpftrace defines for the kernel's headers, and what clang, its
+ * compiler, defines that they test (the kernel's headers know no tcc):
+ * clang's feature tests answer "no", which the headers have fallbacks for. */
+static const char *const kernel_defines[][2] = {
+	{ "__KERNEL__", NULL },
+	{ "__BPF_TRACING__", NULL },
+	{ "__HAVE_BUILTIN_BSWAP16__", "" },
+	{ "__HAVE_BUILTIN_BSWAP32__", "" },
+	{ "__HAVE_BUILTIN_BSWAP64__", "" },
+	{ "KBUILD_MODNAME", "\"bpftrace\"" },
+	{ "__clang__", "1" },
+	{ "__has_attribute(x)", "0" },
+	{ "__has_feature(x)", "0" },
+};
+
 /* The kernel's headers as bpftrace finds them: BPFTRACE_KERNEL_SOURCE and
  * BPFTRACE_KERNEL_BUILD, else /lib/modules/$(uname -r)/{source,build}.
  * Their include folders go before the system's, with the defines bpftrace
@@ -128,12 +143,8 @@ static void kernel_headers(TCCState *s, struct pp_out *out)
 	snprintf(path, sizeof(path), "-include %s/include/linux/kconfig.h", ksrc);
 	if (access(path + 9, R_OK) == 0)
 		tcc_set_options(s, path);
-	tcc_define_symbol(s, "__KERNEL__", NULL);
-	tcc_define_symbol(s, "__BPF_TRACING__", NULL);
-	tcc_define_symbol(s, "__HAVE_BUILTIN_BSWAP16__", NULL);
-	tcc_define_symbol(s, "__HAVE_BUILTIN_BSWAP32__", NULL);
-	tcc_define_symbol(s, "__HAVE_BUILTIN_BSWAP64__", NULL);
-	tcc_define_symbol(s, "KBUILD_MODNAME", "\"bpftrace\"");
+	for (size_t i = 0; i < sizeof(kernel_defines) / sizeof(kernel_defines[0]); i++)
+		tcc_define_symbol(s, kernel_defines[i][0], kernel_defines[i][1]);
 }
 
 struct messages {
