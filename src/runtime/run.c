@@ -136,7 +136,7 @@ static int attach_all(struct session *s)
 		if (pt->once)
 			continue;
 		if (pt->attach_all) {
-			int err = pt->attach_all(p->spec, &p->targets, s->prog_fds[i], &s->env,
+			int err = pt->attach_all(p->spec, &p->targets, s->prog_fds[i], &s->opts->env,
 						 &s->atts[s->natts]);
 			if (err) {
 				diag_fatal("Error attaching probe: %s: %s", p->name, strerror(-err));
