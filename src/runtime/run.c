@@ -136,6 +136,7 @@ static int attach_all(struct session *s)
 		if (pt->once)
 			continue;
 		if (pt->attach_all) {
+			/* -p's env, not -c's child: bpftrace 0.17 does not limit uprobes to the command */
 			int err = pt->attach_all(p->spec, &p->targets, s->prog_fds[i], &s->opts->env,
 						 &s->atts[s->natts]);
 			if (err) {
