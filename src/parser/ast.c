@@ -25,6 +25,11 @@ int node_ids(void)
 	return nodes_made;
 }
 
+void node_ids_restart(void)
+{
+	nodes_made = 0;
+}
+
 int node_children(const struct node *n, struct node *kids[3])
 {
 #define KIDS(a, b, c) (kids[0] = (a), kids[1] = (b), kids[2] = (c), 3)
