@@ -7,11 +7,8 @@
 
 #include "cli/env.h"
 #include "cli/info.h"
-#include "codegen/compile.h"
-#include "codegen/types.h"
-#include "parser/ast.h"
+#include "codegen/script.h"
 #include "output/output.h"
-#include "parser/preprocess.h"
 #include "probes/probe.h"
 #include "runtime/output_file.h"
 #include "runtime/run.h"
@@ -314,35 +311,26 @@ static int run_script(int argc, char **argv, const struct cmdline *cl)
 		return 1;
 	}
 
-	diag_set_source(&src);
+	struct script script;
 	int rc = 1;
-	struct node *ast = parse_script(&src, &cl->pp);
+	struct params params = { .values = argv + optind, .n = argc - optind };
 	bool all = dump && !strcmp(dump, "d"); /* -dd */
-	if (ast && all)
-		ast_print(ast, stdout);
-	if (ast && dump && !strcmp(dump, "ast")) {
-		ast_print(ast, stdout);
+	if (script_parse(&script, &src, &cl->pp) == 0 && dump && (all || !strcmp(dump, "ast")))
+		ast_print(script.ast, stdout);
+	if (script.ast && dump && !strcmp(dump, "ast")) {
 		rc = 0;
-	} else if (ast) {
-		struct params params = { .values = argv + optind, .n = argc - optind };
-		positional_substitute(ast, &params);
-		struct compiled compiled;
-		if (compile(ast, &cl->compile, &compiled) == 0) {
-			if (dump)
-				compiled_print(&compiled, stdout);
-			if (dump && !all) {
-				rc = 0;
-			} else {
-				env_apply(&cl->env, &compiled);
-				if (cl->run.dry_run || !env_check_probes(&cl->env, &compiled))
-					rc = run(&compiled, &cl->run);
-			}
+	} else if (script.ast && script_compile(&script, &params, &cl->compile) == 0) {
+		if (dump)
+			compiled_print(&script.compiled, stdout);
+		if (dump && !all) {
+			rc = 0;
+		} else {
+			env_apply(&cl->env, &script.compiled);
+			if (cl->run.dry_run || !env_check_probes(&cl->env, &script.compiled))
+				rc = run(&script.compiled, &cl->run);
 		}
-		compiled_free(&compiled);
 	}
-	node_free(ast);
-	types_free_all();
-	elf_syms_free_all();
+	script_free(&script);
 	free((char *)src.text);
 	return rc;
 }

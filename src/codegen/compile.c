@@ -47,6 +47,7 @@ static int plan_probe(struct compiled *c, struct node *probe, const struct compi
 		}
 		struct strlist targets = { 0 };
 		if (prov->expand(spec, &opts->env, &targets)) {
+			strlist_free(&targets); /* what it found before the error */
 			rc = -1;
 			continue;
 		}

@@ -20,6 +20,11 @@ struct node *node_new(enum node_kind kind, const struct loc *loc)
 	return n;
 }
 
+void node_ids_restart(void)
+{
+	nodes_made = 0;
+}
+
 int node_children(const struct node *n, struct node *kids[3])
 {
 #define KIDS(a, b, c) (kids[0] = (a), kids[1] = (b), kids[2] = (c), 3)

@@ -215,6 +215,9 @@ struct node {
 };
 
 struct node *node_new(enum node_kind kind, const struct loc *loc);
+/* Number the nodes of a new script from 0 again (tables indexed by id stay
+ * the size of one script): only once every node made before is freed. */
+void node_ids_restart(void);
 void node_free(struct node *n); /* frees n, its children and its siblings */
 int node_list_len(const struct node *n);
 struct node *node_list_append(struct node *list, struct node *item);

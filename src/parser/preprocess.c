@@ -229,8 +229,10 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 	int rc = text ? 0 : -1;
 	if (text)
 		pp_split(text, src->name, blanked, out);
-	else
+	else {
 		pp_report(m.error ? m.error : "the preprocessor failed", "ERROR", src);
+		pp_out_free(out); /* the caller frees nothing after an error */
+	}
 	free(m.error);
 	strlist_free(&m.warnings);
 	free(input);

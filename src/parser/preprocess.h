@@ -27,8 +27,9 @@ struct pp_out {
 	char *no_kernel_headers;
 };
 
-/* Preprocess src; 0, or -1 after reporting the error. Columns of lines a
- * macro changed are mapped back for diagnostics (diag_map_line). */
+/* Preprocess src; 0, or -1 after reporting the error (out then holds
+ * nothing). Columns of lines a macro changed are mapped back for diagnostics
+ * (diag_map_line). */
 int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *out);
 void pp_out_free(struct pp_out *out);
 

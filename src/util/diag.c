@@ -53,7 +53,13 @@ const char *diag_source_line(const struct source *src, int line)
 
 const struct source *diag_source(void) { return current; }
 int diag_error_count(void) { return errors; }
-void diag_reset(void) { errors = 0; }
+void diag_reset(void)
+{
+	errors = 0;
+	free(maps);
+	maps = NULL;
+	nmaps = 0;
+}
 
 /* Print line `line` of the source and underline columns [first, last). */
 static void show_span(FILE *out, const struct loc *loc)

@@ -47,6 +47,7 @@ void diag_set_no_warnings(bool off);
 void diag_map_line(int line, int prefix, int out_len, int src_len);
 
 int diag_error_count(void);
+/* Forget the errors counted and the column maps: a new script begins. */
 void diag_reset(void);
 
 #endif
