@@ -82,6 +82,11 @@ static char *tcc_input(const char *name, const char *blanked)
 		fputc(*name, f);
 	}
 	fprintf(f, "\"\n%s", blanked);
+	/* a directive without its newline at the end of the text makes libtcc
+	 * reopen the header forever (found by the fuzzer) */
+	size_t n = strlen(blanked);
+	if (n && blanked[n - 1] != '\n')
+		fputc('\n', f);
 	fclose(f);
 	return input;
 }
