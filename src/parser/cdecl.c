@@ -264,8 +264,10 @@ static void specifiers(struct reader *r, struct spec *s)
 			break;
 		}
 	}
-	if (words && !other)
+	if (words && !other) { /* "foo unsigned int": the integer words win */
+		free(s->name);
 		s->name = int_name(chars, shorts, longs, is_unsigned);
+	}
 }
 
 /* ( params ): skipped */
