@@ -101,27 +101,25 @@ static void flame_map(struct output *o, const struct map_data *d)
 
 /* ---- the SVG ---- */
 
-/* Text inside an element or attribute: markup characters as entities,
- * UTF-8 as it is, other bytes as the code point of their value (as JSON's
- * \u00XX), controls as U+FFFD (XML 1.0 cannot hold them). */
+/* A byte outside UTF-8 sequences in XML text: markup characters as
+ * entities, controls as U+FFFD (XML 1.0 cannot hold them), other bytes as
+ * the code point of their value (as JSON's \u00XX). */
+static void xml_byte(FILE *out, unsigned char c)
+{
+	if (c == '&' || c == '<' || c == '>' || c == '"')
+		fputs(c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&quot;", out);
+	else if (c < 0x20)
+		fputs("&#xfffd;", out);
+	else if (c >= 0x80)
+		fprintf(out, "&#x%x;", c);
+	else
+		fputc(c, out);
+}
+
+/* Text inside an element or attribute: UTF-8 as it is, the other bytes escaped. */
 static void put_xml(FILE *out, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = p[i];
-		size_t seq = c >= 0x80 ? utf8_len(p + i, len - i) : 1;
-		if (seq > 1)
-			fwrite(p + i, 1, seq, out);
-		else if (c == '&' || c == '<' || c == '>' || c == '"')
-			fputs(c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&quot;", out);
-		else if (c < 0x20)
-			fputs("&#xfffd;", out);
-		else if (c >= 0x80)
-			fprintf(out, "&#x%x;", c);
-		else
-			fputc(c, out);
-		i += seq ? seq : 1;
-	}
+	utf8_write(out, s, len, xml_byte);
 }
 
 /* The label of a frame w pixels wide: its name, cut to what fits with

@@ -13,25 +13,24 @@
 #include "output/value.h"
 #include "util/utf8.h"
 
-/* The inside of a JSON string: ASCII escaped as bpftrace escapes it, UTF-8 as it is. */
+/* A byte outside UTF-8 sequences in a JSON string: ASCII escaped as bpftrace
+ * escapes it, others (no valid UTF-8) as the code point of their value. */
+static void json_byte(FILE *out, unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		fprintf(out, "\\%c", c);
+	else if (c == '\n' || c == '\r' || c == '\t')
+		fprintf(out, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+	else if (c < 0x20 || c >= 0x80)
+		fprintf(out, "\\u%04x", c);
+	else
+		fputc(c, out);
+}
+
+/* The inside of a JSON string: UTF-8 as it is, the other bytes escaped. */
 static void json_escaped(FILE *out, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = p[i];
-		size_t seq = c >= 0x80 ? utf8_len(p + i, len - i) : 1;
-		if (seq > 1)
-			fwrite(p + i, 1, seq, out);
-		else if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c == '\n' || c == '\r' || c == '\t')
-			fprintf(out, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
-		else if (c < 0x20 || c >= 0x80)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-		i += seq ? seq : 1;
-	}
+	utf8_write(out, s, len, json_byte);
 }
 
 static void json_string(FILE *out, const char *s, size_t len)

@@ -23,3 +23,16 @@ size_t utf8_len(const unsigned char *p, size_t n)
 	}
 	return 0;
 }
+
+void utf8_write(FILE *out, const char *s, size_t len, void (*byte)(FILE *out, unsigned char c))
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		size_t seq = p[i] >= 0x80 ? utf8_len(p + i, len - i) : 1;
+		if (seq > 1)
+			fwrite(p + i, 1, seq, out);
+		else
+			byte(out, p[i]);
+		i += seq ? seq : 1;
+	}
+}
