@@ -396,6 +396,18 @@ static void flame_lost(struct output *o, uint64_t n)
 	output_text.lost(on_stderr(), n);
 }
 
+static void flame_helper_error(struct output *o, const struct helper_failure *f)
+{
+	(void)o;
+	text_helper_error(on_stderr(), f);
+}
+
+static void flame_helper_errors(struct output *o, const struct helper_failure *f)
+{
+	(void)o;
+	text_helper_errors(on_stderr(), f);
+}
+
 static void flame_maps_start(struct output *o)
 {
 	(void)o;
@@ -408,6 +420,8 @@ const struct output_backend output_flamegraph = {
 	.value = flame_value,
 	.map = flame_map,
 	.lost = flame_lost,
+	.helper_error = flame_helper_error,
+	.helper_errors = flame_helper_errors,
 	.maps_start = flame_maps_start,
 	.end = flame_end,
 };
