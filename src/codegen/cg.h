@@ -23,6 +23,10 @@ struct var {
 	/* memory values live at base + slot: base is FP, or in a callback the
 	 * vreg pointing at the frame of the main function that owns them */
 	int base, slot;
+	int next_same_hash; /* index of the previous variable in its var_index chain, or -1 */
+	/* declared in a branch or loop body, so possibly read before assigned:
+	 * zeroed on entry (the others are assigned before any read) */
+	bool needs_zero;
 };
 
 struct cg {
@@ -38,10 +42,12 @@ struct cg {
 	int helper_checks;          /* -k: 1, -kk: 2, else 0 */
 	const char *stack_mode;     /* of kstack/ustack without one (BPFTRACE_STACK_MODE) */
 	int loop_depth;             /* sema: while loops around the current statement */
+	int cond_depth;             /* sema: branches and loop bodies around it, in its scope */
 	const struct node *in_for;  /* the for loop whose body is being analysed or emitted */
 
 	struct var *vars;
-	int nvars;
+	int nvars, vars_cap;
+	int *var_index; /* heads of chains of variables by name hash: vars_cap of them */
 	/* the types of this program's expressions, by node id less first_id:
 	 * the program's own (prog->types), as one probe types differently per
 	 * target */

@@ -100,8 +100,10 @@ static void cg_free(struct cg *cg)
 	for (int i = 0; i < cg->nvars; i++)
 		free(cg->vars[i].name);
 	free(cg->vars);
+	free(cg->var_index);
 	cg->vars = NULL;
-	cg->nvars = 0;
+	cg->var_index = NULL;
+	cg->nvars = cg->vars_cap = 0;
 }
 
 static void sema_prog(struct cg *cg, struct prog *p)

@@ -906,7 +906,8 @@ void emit_vars_init(struct cg *cg, const struct node *scope)
 			continue;
 		if (type_is_scalar(v->type)) {
 			v->vreg = ir_vreg(cg->ir);
-			ir_movi(cg->ir, v->vreg, 0);
+			if (v->needs_zero)
+				ir_movi(cg->ir, v->vreg, 0);
 		} else {
 			v->base = FP;
 			v->slot = frame_alloc(&cg->frame, v->type->size);

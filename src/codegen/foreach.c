@@ -68,10 +68,14 @@ void sema_for(struct cg *cg, struct node *n)
 	}
 	cg->in_for = n;
 	ty_set(cg, decl, element_type(cg, n->foreach.map));
+	/* the body is its own function, which runs its declarations in order */
+	int cond_depth = cg->cond_depth;
+	cg->cond_depth = 0;
 	var_define(cg, decl->ident.name, ty(cg, decl));
 	cg->loop_depth++;
 	sema_stmts(cg, n->foreach.body);
 	cg->loop_depth--;
+	cg->cond_depth = cond_depth;
 	cg->in_for = NULL;
 }
 

@@ -37,25 +37,55 @@ static void sema_warning(struct cg *cg, const struct loc *loc, const char *fmt, 
 	va_end(ap);
 }
 
+static unsigned var_hash(const char *name, int nbuckets)
+{
+	unsigned h = 5381;
+	while (*name)
+		h = h * 33 + (unsigned char)*name++;
+	return h & (nbuckets - 1);
+}
+
 /* Variables of the probe are visible everywhere after their declaration,
- * those declared in a for loop's body only inside it. */
+ * those declared in a for loop's body only inside it; of two visible, the
+ * first declared. A hash of their names keeps thousands of them linear. */
 struct var *var_find(struct cg *cg, const char *name)
 {
-	for (int i = 0; i < cg->nvars; i++) {
+	struct var *found = NULL;
+	if (!cg->vars_cap)
+		return NULL;
+	for (int i = cg->var_index[var_hash(name, cg->vars_cap)]; i >= 0; i = cg->vars[i].next_same_hash) {
 		struct var *v = &cg->vars[i];
 		if (!strcmp(v->name, name) && (!v->scope || v->scope == cg->in_for))
-			return v;
+			found = v; /* chains run from the newest */
 	}
-	return NULL;
+	return found;
+}
+
+static void var_index_grow(struct cg *cg)
+{
+	cg->vars_cap = cg->vars_cap ? 2 * cg->vars_cap : 64;
+	cg->vars = realloc(cg->vars, cg->vars_cap * sizeof(*cg->vars));
+	cg->var_index = realloc(cg->var_index, cg->vars_cap * sizeof(*cg->var_index));
+	if (!cg->vars || !cg->var_index)
+		abort();
+	for (int b = 0; b < cg->vars_cap; b++)
+		cg->var_index[b] = -1;
+	for (int i = 0; i < cg->nvars; i++) {
+		unsigned b = var_hash(cg->vars[i].name, cg->vars_cap);
+		cg->vars[i].next_same_hash = cg->var_index[b];
+		cg->var_index[b] = i;
+	}
 }
 
 struct var *var_define(struct cg *cg, const char *name, const struct type *t)
 {
-	cg->vars = realloc(cg->vars, (cg->nvars + 1) * sizeof(*cg->vars));
-	if (!cg->vars)
-		abort();
-	struct var *v = &cg->vars[cg->nvars++];
-	*v = (struct var){ .name = strdup(name), .type = t, .scope = cg->in_for, .vreg = -1, .base = FP };
+	if (cg->nvars == cg->vars_cap)
+		var_index_grow(cg);
+	unsigned b = var_hash(name, cg->vars_cap);
+	struct var *v = &cg->vars[cg->nvars];
+	*v = (struct var){ .name = strdup(name), .type = t, .scope = cg->in_for, .vreg = -1, .base = FP,
+			   .needs_zero = cg->cond_depth > 0, .next_same_hash = cg->var_index[b] };
+	cg->var_index[b] = cg->nvars++;
 	return v;
 }
 
@@ -749,9 +779,11 @@ static void sema_stmt(struct cg *cg, struct node *n)
 		break;
 	case N_IF:
 		sema_condition(cg, n->cond.cond, "if()", &n->cond.cond->loc);
+		cg->cond_depth++;
 		sema_stmts(cg, n->cond.then);
 		if (n->cond.els)
 			sema_stmts(cg, n->cond.els);
+		cg->cond_depth--;
 		break;
 	case N_BLOCK:
 		sema_stmts(cg, n->block.stmts);
@@ -760,7 +792,9 @@ static void sema_stmt(struct cg *cg, struct node *n)
 		if (sema_expr(cg, n->loop.cond) && ty(cg, n->loop.cond)->kind != T_INT)
 			sema_error(cg, &n->loop.cond->loc, "%s", "Invalid condition in while(): must be an integer");
 		cg->loop_depth++;
+		cg->cond_depth++;
 		sema_stmts(cg, n->loop.body);
+		cg->cond_depth--;
 		cg->loop_depth--;
 		break;
 	case N_UNROLL: {
@@ -768,7 +802,9 @@ static void sema_stmt(struct cg *cg, struct node *n)
 		if (c->kind != N_INT || c->integer.value < 1 || c->integer.value > 100)
 			sema_error(cg, &c->loc, "%s", c->kind != N_INT ? "unroll() expects an integer literal"
 					: c->integer.value < 1 ? "unroll minimum value is 1" : "unroll maximum value is 100");
+		cg->cond_depth++;
 		sema_stmts(cg, n->loop.body);
+		cg->cond_depth--;
 		break;
 	}
 	case N_FOR:
