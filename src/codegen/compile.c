@@ -51,7 +51,10 @@ static int plan_probe(struct compiled *c, struct node *probe, const struct compi
 			rc = -1;
 			continue;
 		}
-		const struct probe_type *variant = prov->variant ? prov->variant(spec, &targets) : NULL;
+		const struct node *body = probe->probe.body, *pred = probe->probe.pred;
+		bool reads_context = node_uses_builtin(body, "args") || node_uses_builtin(pred, "args") ||
+				     node_uses_builtin(body, "kstack") || node_uses_builtin(pred, "kstack");
+		const struct probe_type *variant = prov->variant ? prov->variant(spec, &targets, reads_context) : NULL;
 		if (variant)
 			prov = variant;
 		bool per_target = probe_needs_per_target(prov, probe);
@@ -200,6 +203,10 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	cg->loop_break = cg->loop_continue = -1;
 	ir_set_loc(ir, &p->probe->loc);
 	ir_mov(ir, cg->ctx, R1);
+	if (cg->probe->emit_skip) {
+		struct probe_emit e = { ir, &cg->frame, cg->ctx, &cg->site };
+		ir_jump(ir, BPF_JNE, cg->probe->emit_skip(&e), -1, 0, cg->exit_label);
+	}
 
 	emit_vars_init(cg, NULL);
 	struct node *pred = p->probe->probe.pred;

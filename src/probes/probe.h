@@ -86,8 +86,10 @@ struct probe_type {
 	bool once;
 	/* The probe type serving a spec's targets when it is not this one
 	 * (many syscall tracepoints: through the raw syscall tracepoints), or
-	 * NULL. Optional. */
-	const struct probe_type *(*variant)(const struct attach_spec *spec, const struct strlist *targets);
+	 * NULL. reads_context: the probe reads what its context gives (`args`,
+	 * or kstack, whose frames start at it). Optional. */
+	const struct probe_type *(*variant)(const struct attach_spec *spec, const struct strlist *targets,
+					    bool reads_context);
 
 	/* ---- targets (codegen plans programs, -l lists) ---- */
 	/* Concrete targets for a spec, wildcards expanded, sorted:
@@ -133,6 +135,10 @@ struct probe_type {
 	/* The address of the `args` record when it is kernel memory read like
 	 * any other, not the context. Optional. */
 	int (*emit_args)(const struct probe_emit *e);
+	/* When the attach point passes events that are not this probe's: the
+	 * code telling them apart, into a vreg that is nonzero for the events
+	 * to skip. Runs first in each program. Optional. */
+	int (*emit_skip)(const struct probe_emit *e);
 	/* `func`: the traced function's name for a site into buf; false when
 	 * it is not known. */
 	bool (*func_name)(const struct probe_site *site, char *buf, size_t len);
@@ -199,7 +205,8 @@ extern const struct probe_type probe_tracepoint, probe_rawtracepoint;
 extern const struct probe_type probe_interval, probe_profile, probe_software, probe_hardware;
 extern const struct probe_type probe_kprobe, probe_kretprobe, probe_uprobe, probe_uretprobe;
 extern const struct probe_type probe_usdt, probe_fentry, probe_fexit;
-/* Syscall tracepoints attached through raw_syscalls (a variant of tracepoint). */
-extern const struct probe_type probe_syscall;
+/* Variants of tracepoint: syscall tracepoints attached through raw_syscalls,
+ * tracepoints whose record is not read through their raw tracepoint. */
+extern const struct probe_type probe_syscall, probe_tracepoint_raw;
 
 #endif

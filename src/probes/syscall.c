@@ -140,6 +140,26 @@ static int syscall_emit_args(const struct probe_emit *e)
 	return v;
 }
 
+/* The syscalls of 32-bit tasks, whose numbers are another table's: the
+ * syscall tracepoints skip them. Checked by the programs of the syscalls
+ * traced rather than by the dispatcher every syscall passes: their saved
+ * code segment is not the 64-bit one (nor is 0, a failed read's). */
+static int syscall_emit_skip(const struct probe_emit *e)
+{
+	struct ir *ir = e->ir;
+	int cs = ir_vreg(ir), slot = frame_alloc(e->frame, 8);
+	ir_load(ir, 8, cs, e->ctx, 0);
+	ir_alui(ir, BPF_ADD, cs, REGS_CS);
+	ir_mov(ir, R1, FP);
+	ir_alui(ir, BPF_ADD, R1, slot);
+	ir_movi(ir, R2, 8);
+	ir_mov(ir, R3, cs);
+	ir_call(ir, BPF_FUNC_probe_read_kernel);
+	ir_load(ir, 8, cs, FP, (int16_t)slot);
+	ir_alui(ir, BPF_XOR, cs, USER_CS_64);
+	return cs;
+}
+
 /* --- attaching: per spec, a dispatcher per direction over a prog array by syscall number --- */
 
 /* The dispatchers of the specs attached so far: all the programs of a spec
@@ -175,23 +195,30 @@ static struct dispatch *dispatch_of(const struct attach_spec *spec)
 	return &dispatches[ndispatches++];
 }
 
-/* Load the dispatcher tail-calling slot orig_ax of prog array slots_fd, for
- * 64-bit syscalls: its fd or -errno. */
-static int dispatcher_load(int slots_fd)
+/* Load the dispatcher tail-calling the slot of the syscall's number in prog
+ * array slots_fd: its fd or -errno. Every syscall of the machine passes it,
+ * so it reads no more than that number: sys_enter's second argument, or the
+ * orig_ax saved in the registers sys_exit passes. */
+static int dispatcher_load(int slots_fd, bool exit)
 {
-	const struct bpf_insn insns[] = {
+	const struct bpf_insn enter[] = {
+		LDX_MEM(BPF_DW, R3, R1, 8),
+		LD_IMM64_LO(R2, BPF_PSEUDO_MAP_FD, (uint32_t)slots_fd),
+		LD_IMM64_HI(0),
+		CALL_HELPER(BPF_FUNC_tail_call),
+		MOV64_IMM(R0, 0),
+		EXIT_INSN(),
+	};
+	const struct bpf_insn leave[] = {
 		MOV64_REG(R6, R1),
-		/* orig_ax, ip and cs of the saved registers, into fp-24..fp-1 */
 		MOV64_REG(R1, FP),
-		ALU64_IMM(BPF_ADD, R1, -24),
-		MOV64_IMM(R2, 24),
+		ALU64_IMM(BPF_ADD, R1, -8),
+		MOV64_IMM(R2, 8),
 		LDX_MEM(BPF_DW, R3, R6, 0),
 		ALU64_IMM(BPF_ADD, R3, REGS_ORIG_AX),
 		CALL_HELPER(BPF_FUNC_probe_read_kernel),
-		JMP_IMM(BPF_JNE, R0, 0, 7),
-		LDX_MEM(BPF_DW, R1, FP, -8),
-		JMP_IMM(BPF_JNE, R1, USER_CS_64, 5),
-		LDX_MEM(BPF_DW, R3, FP, -24),
+		JMP_IMM(BPF_JNE, R0, 0, 5),
+		LDX_MEM(BPF_DW, R3, FP, -8),
 		MOV64_REG(R1, R6),
 		LD_IMM64_LO(R2, BPF_PSEUDO_MAP_FD, (uint32_t)slots_fd),
 		LD_IMM64_HI(0),
@@ -199,8 +226,8 @@ static int dispatcher_load(int slots_fd)
 		MOV64_IMM(R0, 0),
 		EXIT_INSN(),
 	};
-	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "scry_syscalls", "GPL", insns,
-			       sizeof(insns) / sizeof(insns[0]), NULL);
+	size_t n = exit ? sizeof(leave) / sizeof(leave[0]) : sizeof(enter) / sizeof(enter[0]);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "scry_syscalls", "GPL", exit ? leave : enter, n, NULL);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -212,7 +239,7 @@ static int slots_open(bool exit, struct attachment *out)
 	if (slots_fd < 0)
 		return -errno;
 	attachment_add(out, slots_fd);
-	int disp_fd = dispatcher_load(slots_fd);
+	int disp_fd = dispatcher_load(slots_fd, exit);
 	if (disp_fd < 0)
 		return disp_fd;
 	attachment_add(out, disp_fd);
@@ -263,6 +290,7 @@ const struct probe_type probe_syscall = {
 	.per_target = syscall_per_target,
 	.args_type = syscall_args_type,
 	.emit_args = syscall_emit_args,
+	.emit_skip = syscall_emit_skip,
 	.user_memory = syscall_user_memory,
 	.attach_all = syscall_attach_all,
 };

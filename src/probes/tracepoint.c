@@ -1,7 +1,8 @@
 /* Tracepoints, through perf events (they vanish with their file
  * descriptors). The program's context is the event's record, typed from its
- * format file: that record is `args`. Syscall tracepoints are served by a
- * variant, syscall.c, where it can. */
+ * format file: that record is `args`. Variants serve many syscall
+ * tracepoints (syscall.c) and probes that do not read the record
+ * (tracepoint_raw.c). */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <ctype.h>
@@ -231,12 +232,23 @@ static bool tp_user_memory(const struct attach_spec *spec)
 
 static const char *const tp_per_target[] = { "args", NULL };
 
+/* Perf events cost most to close (a grace period each under a kernel-wide
+ * mutex, 35-40 ms, one after another), so: many syscalls through the
+ * dispatcher, and the events whose record the probe does not read through
+ * their raw tracepoint. */
+static const struct probe_type *tp_variant(const struct attach_spec *spec, const struct strlist *targets,
+					   bool reads_context)
+{
+	const struct probe_type *v = syscall_variant(spec, targets);
+	return v ? v : reads_context ? NULL : tracepoint_raw_variant(targets);
+}
+
 const struct probe_type probe_tracepoint = {
 	.kind = PROV_TRACEPOINT, .name = "tracepoint", .aliases = { "t" },
 	.shape = SHAPE_TP, .min_parts = 2, .max_parts = 2, .wildcards = true,
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
 	.per_target = tp_per_target,
-	.variant = syscall_variant,
+	.variant = tp_variant,
 	.expand = tp_expand,
 	.list = tp_list,
 	.args_type = tracepoint_record,

@@ -1,4 +1,4 @@
-/* What tracepoint.c shares with its syscall variant (syscall.c). */
+/* What tracepoint.c shares with its variants (syscall.c, tracepoint_raw.c). */
 #ifndef SCRY_TRACEPOINT_H
 #define SCRY_TRACEPOINT_H
 
@@ -12,5 +12,9 @@ const struct type *tracepoint_record(const struct probe_site *site);
  * ("syscalls:sys_enter_NAME", "syscalls:sys_exit_NAME"), when there are
  * enough of them to pay for it; else NULL. */
 const struct probe_type *syscall_variant(const struct attach_spec *spec, const struct strlist *targets);
+
+/* The raw tracepoint variant for targets that all have a raw tracepoint of
+ * their name, else NULL. */
+const struct probe_type *tracepoint_raw_variant(const struct strlist *targets);
 
 #endif

@@ -148,13 +148,13 @@ static void test_syscall_variant(void)
 	struct strlist few = { 0 }, many = { 0 };
 	list_events_dir("sys_enter_get*", &few);
 	list_events_dir("sys_*", &many);
-	CHECK(few.len < 32 && !tp->variant(&s, &few), "%d syscalls: perf events", few.len);
-	const struct probe_type *sc = tp->variant(&s, &many);
+	CHECK(few.len < 32 && !tp->variant(&s, &few, true), "%d syscalls: perf events", few.len);
+	const struct probe_type *sc = tp->variant(&s, &many, true);
 	CHECK(sc == &probe_syscall, "%d syscalls: the dispatcher", many.len);
 	strlist_add(&few, "sched:sched_switch");
 	for (int i = few.len; i < 40; i++)
 		strlist_add(&few, "syscalls:sys_enter_getpid");
-	CHECK(!tp->variant(&s, &few), "not every target a syscall: perf events");
+	CHECK(!tp->variant(&s, &few, true), "not every target a syscall: perf events");
 	strlist_free(&few);
 	strlist_free(&many);
 
@@ -176,6 +176,27 @@ static void test_syscall_variant(void)
 	CHECK(f && f->offset == offsetof(struct user_regs_struct, r9), "mmap's sixth argument in r9");
 	attach_spec_free(&s);
 #endif
+}
+
+/* A tracepoint whose record the probe does not read is served by its raw
+ * tracepoint; one whose record it reads, a syscall's or ftrace's, by a perf
+ * event (syscall tracepoints and ftrace's events have no raw tracepoint). */
+static void test_tracepoint_raw_variant(void)
+{
+	const struct probe_type *tp = probe_type_for(PROV_TRACEPOINT);
+	struct attach_spec s = spec(PROV_TRACEPOINT, "sched", "sched_*", 0);
+	struct strlist sched = { 0 };
+	strlist_add(&sched, "sched:sched_switch");
+	strlist_add(&sched, "sched:sched_process_exec");
+	CHECK(tp->variant(&s, &sched, false) == &probe_tracepoint_raw, "sched: raw tracepoints");
+	CHECK(!tp->variant(&s, &sched, true), "sched, args read: perf events");
+	strlist_add(&sched, "syscalls:sys_enter_getpid");
+	CHECK(!tp->variant(&s, &sched, false), "with a syscall's: perf events");
+	strlist_free(&sched);
+	strlist_add(&sched, "ftrace:print");
+	CHECK(!tp->variant(&s, &sched, false), "ftrace's: perf events");
+	strlist_free(&sched);
+	attach_spec_free(&s);
 }
 
 static void check_event(enum provider_kind kind, const char *name, uint64_t count, uint32_t type,
@@ -405,6 +426,7 @@ int main(void)
 	test_expand();
 	test_args();
 	test_syscall_variant();
+	test_tracepoint_raw_variant();
 	test_perf_names();
 	test_table();
 	test_attach();
