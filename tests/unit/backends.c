@@ -449,8 +449,33 @@ static void test_flamegraph_text_elsewhere(void)
 	free(svg);
 }
 
+/* Every backend -f lists serves every call but `end` (optional): a hook
+ * added for one backend and missed in another is a NULL call at run time
+ * (-k with -f flamegraph once crashed that way). */
+static void test_backends_complete(void)
+{
+	char *names = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&names, &len);
+	output_list_formats(f);
+	fclose(f);
+	int n = 0;
+	for (char *save, *q = strtok_r(names, "', ", &save); q; q = strtok_r(NULL, "', ", &save), n++) {
+		const struct output_backend *b = output_backend(q);
+		CHECK(b, "-f %s is listed but not found", q);
+		if (!b)
+			continue;
+		CHECK(b->attached && b->message && b->value && b->map && b->lost && b->helper_error &&
+			      b->helper_errors && b->maps_start,
+		      "-f %s leaves a hook NULL", q);
+	}
+	CHECK(n == 4, "%d backends listed", n);
+	free(names);
+}
+
 int main(void)
 {
+	test_backends_complete();
 	test_messages();
 	test_lines();
 	test_values();
