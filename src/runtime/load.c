@@ -4,6 +4,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +69,22 @@ static void log_reason(const char *log, char *out, size_t len)
 }
 
 /* The instruction the verifier stopped at: the last "N: (op) ..." line of
- * its log (it prints each instruction as it walks it), or -1. */
+ * its log (it prints each instruction as it walks it), or -1. Parsed by hand:
+ * sscanf measures the rest of the string on each call, hours for a log of
+ * 16 MB. */
 static int log_last_insn(const char *log)
 {
 	int last = -1;
 	for (const char *line = log; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] == '\n')) {
-		int insn, end = 0;
-		if (sscanf(line, "%d: (%*x)%n", &insn, &end) == 1 && end > 0)
-			last = insn;
+		char *end;
+		if (!isdigit((unsigned char)*line))
+			continue;
+		long insn = strtol(line, &end, 10);
+		if (strncmp(end, ": (", 3) || !isxdigit((unsigned char)end[3]))
+			continue;
+		end += 3 + strspn(end + 3, "0123456789abcdef");
+		if (*end == ')')
+			last = (int)insn;
 	}
 	return last;
 }
@@ -160,9 +169,12 @@ int load_prog(const struct prog *p, int index, const int *map_fds, bool verbose,
 		fd = err;
 		char reason[512] = "";
 		/* before 6.4 a log that overflows fails the load with ENOSPC, cut short */
-		if (logged == -ENOSPC)
+		if (err == -E2BIG)
+			snprintf(reason, sizeof(reason), "%s", "BPF program is too large (the verifier stops after "
+				 "1,000,000 instructions, counting each trip round a loop)");
+		else if (logged == -ENOSPC)
 			snprintf(reason, sizeof(reason), "%s (the verifier's log outgrew its %zu bytes: raise BPFTRACE_LOG_SIZE)",
-				 err == -E2BIG ? "BPF program is too large" : strerror(-err), log_size);
+				 strerror(-err), log_size);
 		else
 			log_reason(log, reason, sizeof(reason));
 		if (verbose)
