@@ -13,6 +13,7 @@
 #include "parser/ast.h"
 #include "probes/attach.h"
 #include "probes/probe.h"
+#include "util/name_index.h"
 
 struct var {
 	char *name;
@@ -23,7 +24,6 @@ struct var {
 	/* memory values live at base + slot: base is FP, or in a callback the
 	 * vreg pointing at the frame of the main function that owns them */
 	int base, slot;
-	int next_same_hash; /* index of the previous variable in its var_index chain, or -1 */
 	/* declared in a branch or loop body, so possibly read before assigned:
 	 * zeroed on entry (the others are assigned before any read) */
 	bool needs_zero;
@@ -46,8 +46,8 @@ struct cg {
 	const struct node *in_for;  /* the for loop whose body is being analysed or emitted */
 
 	struct var *vars;
-	int nvars, vars_cap;
-	int *var_index; /* heads of chains of variables by name hash: vars_cap of them */
+	int nvars;
+	struct name_index var_names; /* numbered as vars */
 	/* the types of this program's expressions, by node id less first_id:
 	 * the program's own (prog->types), as one probe types differently per
 	 * target */

@@ -103,10 +103,9 @@ static void cg_free(struct cg *cg)
 	for (int i = 0; i < cg->nvars; i++)
 		free(cg->vars[i].name);
 	free(cg->vars);
-	free(cg->var_index);
+	name_index_free(&cg->var_names);
 	cg->vars = NULL;
-	cg->var_index = NULL;
-	cg->nvars = cg->vars_cap = 0;
+	cg->nvars = 0;
 }
 
 static void sema_prog(struct cg *cg, struct prog *p)

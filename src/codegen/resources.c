@@ -29,6 +29,7 @@ void resources_free(struct resources *res)
 	for (int i = 0; i < res->nhelper_errors; i++)
 		free(res->helper_errors[i].probe);
 	free(res->maps);
+	name_index_free(&res->map_names);
 	free(res->fmts);
 	free(res->helper_errors);
 	memset(res, 0, sizeof(*res));
@@ -36,19 +37,19 @@ void resources_free(struct resources *res)
 
 int resources_find_map(const struct resources *res, const char *name)
 {
-	for (int i = MAP__INTERNAL; i < res->nmaps; i++)
-		if (!strcmp(res->maps[i].name, name))
-			return i;
-	return -1;
+	int i = name_index_newest(&res->map_names, name);
+	return i >= MAP__INTERNAL ? i : -1;
 }
 
 int resources_add_map(struct resources *res, const struct map_res *m)
 {
-	res->maps = realloc(res->maps, (res->nmaps + 1) * sizeof(*res->maps));
+	if (!(res->nmaps & (res->nmaps - 1))) /* 0, 1, 2, 4...: double the room */
+		res->maps = realloc(res->maps, (res->nmaps ? 2 * res->nmaps : 1) * sizeof(*res->maps));
 	if (!res->maps)
 		abort();
 	res->maps[res->nmaps] = *m;
 	res->maps[res->nmaps].name = strdup(m->name);
+	name_index_add(&res->map_names, res->maps[res->nmaps].name);
 	if (res->nmaps > MAP_FULL) /* one counter per map */
 		res->maps[MAP_FULL].value_size = 8 * ((uint32_t)res->nmaps + 1);
 	return res->nmaps++;

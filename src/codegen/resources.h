@@ -9,6 +9,7 @@
 
 #include "codegen/types.h"
 #include "util/diag.h"
+#include "util/name_index.h"
 
 /* Maps scry itself needs, at fixed indices before the script's maps. */
 enum {
@@ -98,6 +99,7 @@ struct helper_error_res {
 struct resources {
 	struct map_res *maps;
 	int nmaps;
+	struct name_index map_names; /* numbered as maps */
 	int stack_map; /* the stack-trace map of kstack/ustack, or -1 */
 	/* -k: per-CPU array[nhelper_errors] of u64 failure counts, or -1 */
 	int helper_error_map;

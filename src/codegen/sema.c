@@ -37,55 +37,30 @@ static void sema_warning(struct cg *cg, const struct loc *loc, const char *fmt, 
 	va_end(ap);
 }
 
-static unsigned var_hash(const char *name, int nbuckets)
-{
-	unsigned h = 5381;
-	while (*name)
-		h = h * 33 + (unsigned char)*name++;
-	return h & (nbuckets - 1);
-}
-
 /* Variables of the probe are visible everywhere after their declaration,
  * those declared in a for loop's body only inside it; of two visible, the
- * first declared. A hash of their names keeps thousands of them linear. */
+ * first declared. */
 struct var *var_find(struct cg *cg, const char *name)
 {
 	struct var *found = NULL;
-	if (!cg->vars_cap)
-		return NULL;
-	for (int i = cg->var_index[var_hash(name, cg->vars_cap)]; i >= 0; i = cg->vars[i].next_same_hash) {
+	for (int i = name_index_newest(&cg->var_names, name); i >= 0; i = name_index_older(&cg->var_names, i)) {
 		struct var *v = &cg->vars[i];
-		if (!strcmp(v->name, name) && (!v->scope || v->scope == cg->in_for))
-			found = v; /* chains run from the newest */
+		if (!v->scope || v->scope == cg->in_for)
+			found = v;
 	}
 	return found;
 }
 
-static void var_index_grow(struct cg *cg)
-{
-	cg->vars_cap = cg->vars_cap ? 2 * cg->vars_cap : 64;
-	cg->vars = realloc(cg->vars, cg->vars_cap * sizeof(*cg->vars));
-	cg->var_index = realloc(cg->var_index, cg->vars_cap * sizeof(*cg->var_index));
-	if (!cg->vars || !cg->var_index)
-		abort();
-	for (int b = 0; b < cg->vars_cap; b++)
-		cg->var_index[b] = -1;
-	for (int i = 0; i < cg->nvars; i++) {
-		unsigned b = var_hash(cg->vars[i].name, cg->vars_cap);
-		cg->vars[i].next_same_hash = cg->var_index[b];
-		cg->var_index[b] = i;
-	}
-}
-
 struct var *var_define(struct cg *cg, const char *name, const struct type *t)
 {
-	if (cg->nvars == cg->vars_cap)
-		var_index_grow(cg);
-	unsigned b = var_hash(name, cg->vars_cap);
-	struct var *v = &cg->vars[cg->nvars];
+	if (!(cg->nvars & (cg->nvars - 1))) /* 0, 1, 2, 4...: double the room */
+		cg->vars = realloc(cg->vars, (cg->nvars ? 2 * cg->nvars : 1) * sizeof(*cg->vars));
+	if (!cg->vars)
+		abort();
+	struct var *v = &cg->vars[cg->nvars++];
 	*v = (struct var){ .name = strdup(name), .type = t, .scope = cg->in_for, .vreg = -1, .base = FP,
-			   .needs_zero = cg->cond_depth > 0, .next_same_hash = cg->var_index[b] };
-	cg->var_index[b] = cg->nvars++;
+			   .needs_zero = cg->cond_depth > 0 };
+	name_index_add(&cg->var_names, v->name);
 	return v;
 }
 
