@@ -64,27 +64,36 @@ static bool int_arg(struct node *arg, int *out)
 	return true;
 }
 
-/* Like bpftrace 0.17, a count() without keys lives in a per-CPU array: no
- * hashing per event, and its one entry always exists (printed as 0). */
-static bool counter_array(const struct type *key, const struct type *value)
-{
-	return !key && value->kind == T_AGG && value->agg == AGG_COUNT;
-}
-
 static bool has_bucket(const struct type *value)
 {
 	return value->kind == T_AGG && (value->agg == AGG_HIST || value->agg == AGG_LHIST);
 }
 
-/* hist/lhist keys end with the bucket, 8-byte aligned after the script's key
- * (the bucket alone without one); other maps without a key have a u64 0 */
+/* An aggregation whose only key is bounded lives in a per-CPU array of its
+ * entries: count()'s one (as in bpftrace 0.17), a histogram's buckets. The
+ * verifier inlines an array's lookup (no hashing, no helper call), and its
+ * entries always exist: no insert path. */
+static bool keyless_array(const struct type *key, const struct type *value)
+{
+	return !key && value->kind == T_AGG && (value->agg == AGG_COUNT || has_bucket(value));
+}
+
+/* hist/lhist hash keys end with the bucket, 8-byte aligned after the script's key;
+ * other maps without a key have a u64 0 */
 static uint32_t key_size(const struct type *key, const struct type *value)
 {
-	if (counter_array(key, value))
+	if (keyless_array(key, value))
 		return 4; /* an array's index */
 	if (has_bucket(value))
 		return (uint32_t)((key ? key->size : 0) + 7) / 8 * 8 + 8;
 	return key ? (uint32_t)key->size : 8;
+}
+
+/* An array's entries: a histogram's buckets and the slot zero() sets
+ * (resources.h: map_bucket_array), or count()'s one */
+static uint32_t array_entries(const struct map_res *m)
+{
+	return has_bucket(m->value) ? (uint32_t)map_buckets(m) + 1 : 1;
 }
 
 int map_declare(struct cg *cg, struct node *map, const struct type *value, const struct node *call)
@@ -108,9 +117,8 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 			.key_size = key_size(key, value), .max_entries = MAP_DEFAULT_ENTRIES, /* BPFTRACE_MAP_KEYS_MAX: cli/env.c */
 		};
 		if (value->kind == T_AGG) {
-			bool array = counter_array(key, value);
+			bool array = keyless_array(key, value);
 			m.bpf_type = array ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_PERCPU_HASH;
-			m.max_entries = array ? 1 : m.max_entries;
 			m.value_size = agg_value_size(value->agg);
 			if (value->agg == AGG_LHIST) {
 				struct node *a = call->call.args->next;
@@ -120,6 +128,7 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 					return -1;
 				}
 			}
+			m.max_entries = array ? array_entries(&m) : m.max_entries;
 		} else {
 			m.bpf_type = BPF_MAP_TYPE_HASH;
 			m.value_size = value->size;
@@ -400,7 +409,8 @@ void emit_map_assign(struct cg *cg, struct node *assign)
 	int key = emit_map_key(cg, map);
 	if (agg == AGG_HIST || agg == AGG_LHIST) {
 		int bucket = agg == AGG_HIST ? emit_log2_bucket(cg, x) : emit_linear_bucket(cg, x, m);
-		ir_store(ir, 8, FP, key + m->key_size - 8, bucket);
+		uint32_t size = map_bucket_size(m);
+		ir_store(ir, (int)size, FP, key + (int)(m->key_size - size), bucket);
 	}
 	emit_aggregate(cg, idx, m, key, x);
 }
@@ -509,8 +519,10 @@ void emit_map_delete(struct cg *cg, struct node *map)
 	int idx;
 	const struct map_res *m = map_of(cg, map, &idx);
 	int key = emit_map_key(cg, map);
+	if (map_bucket_array(m)) /* bpftrace's delete(@) of a histogram: its first bucket */
+		ir_storei(cg->ir, (int)map_bucket_size(m), FP, key, 0);
 	if (m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-		/* an array's entry cannot go: zero this CPU's count */
+		/* an array's entry cannot go: zero this CPU's value */
 		int p = emit_lookup(cg, idx, key, false), done = ir_label_new(cg->ir);
 		ir_jump(cg->ir, BPF_JEQ, p, -1, 0, done);
 		ir_storei(cg->ir, 8, p, 0, 0);

@@ -106,3 +106,25 @@ int agg_value_size(enum agg_kind agg)
 		return 8;
 	}
 }
+
+static bool is_hist(const struct map_res *m)
+{
+	return m->value->kind == T_AGG && (m->value->agg == AGG_HIST || m->value->agg == AGG_LHIST);
+}
+
+int map_buckets(const struct map_res *m)
+{
+	if (m->value->agg == AGG_HIST)
+		return HIST_BUCKETS;
+	return (m->lhist_max - m->lhist_min) / m->lhist_step + 2;
+}
+
+bool map_bucket_array(const struct map_res *m)
+{
+	return is_hist(m) && m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+uint32_t map_bucket_size(const struct map_res *m)
+{
+	return map_bucket_array(m) ? 4 : 8;
+}

@@ -122,4 +122,15 @@ int resources_add_helper_error(struct resources *res, const struct helper_error_
 /* Size of the value of an aggregation in the kernel map */
 int agg_value_size(enum agg_kind agg);
 
+#define HIST_BUCKETS 65 /* (..., 0), [0], [1], then a power of two each up to 2^63 */
+/* Buckets of a hist() or lhist() map, its under- and overflow buckets included. */
+int map_buckets(const struct map_res *m);
+/* A histogram without script keys lives in a per-CPU array indexed by its
+ * bucket (maps.c), whose zero entries are absent keys; the slot past the
+ * buckets is set by zero() when the histogram had entries: present, empty. */
+bool map_bucket_array(const struct map_res *m);
+/* A histogram's bucket ends its kernel key: an array's u32 index, or a
+ * hash key's last 8 bytes, after the script's key. */
+uint32_t map_bucket_size(const struct map_res *m);
+
 #endif

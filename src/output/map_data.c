@@ -32,13 +32,6 @@ const struct type *map_key_field(const struct map_res *m, int i, int *offset)
 	return m->multi_key ? m->key->fields[i].type : m->key;
 }
 
-int map_buckets(const struct map_res *m)
-{
-	if (map_is_agg(m, AGG_HIST))
-		return HIST_BUCKETS;
-	return (m->lhist_max - m->lhist_min) / m->lhist_step + 2;
-}
-
 /* hist(): bucket 0 holds the negatives, 1 the zeros, b >= 2 [2^(b-2), 2^(b-1)).
  * lhist(): bucket 0 is below min, the last from max on, b [min + (b-1) step, min + b step). */
 void map_bucket_range(const struct map_res *m, int b, int64_t *lo, bool *has_lo, int64_t *hi, bool *has_hi)

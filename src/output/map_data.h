@@ -10,8 +10,6 @@
 
 #include "codegen/resources.h"
 
-#define HIST_BUCKETS 65 /* (..., 0), [0], [1], then a power of two each up to 2^63 */
-
 /* One entry: a script key and its value. */
 struct map_entry {
 	const char *key;         /* the script's key bytes (no histogram bucket); unused without keys */
@@ -38,8 +36,6 @@ bool map_is_mean(const struct map_res *m);
 int map_key_fields(const struct map_res *m);
 /* Field i's type, and its offset in the key bytes. */
 const struct type *map_key_field(const struct map_res *m, int i, int *offset);
-/* Buckets of a histogram, its under- and overflow buckets included. */
-int map_buckets(const struct map_res *m);
 /* The bounds of bucket b: [lo, hi] (an open end: has_lo/has_hi false). */
 void map_bucket_range(const struct map_res *m, int b, int64_t *lo, bool *has_lo, int64_t *hi, bool *has_hi);
 /* The first and last non-empty bucket of e; false when all are empty. */

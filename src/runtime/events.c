@@ -20,6 +20,22 @@
 #include "runtime/map_read.h"
 #include "util/helper_names.h"
 
+/* Whether an array of a histogram's buckets has a non-zero entry (vsize:
+ * an entry's values on every CPU). */
+static bool bucket_array_present(int fd, const struct map_res *m, size_t vsize)
+{
+	char *vals = malloc(vsize);
+	bool any = false;
+	for (uint32_t i = 0; vals && !any && i < m->max_entries; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (size_t j = 0; !any && j < vsize; j++)
+			any = vals[j] != 0;
+	}
+	free(vals);
+	return any;
+}
+
 /* clear(): delete every key; zero(): keep the keys, zero the values. */
 static void map_reset(int fd, const struct map_res *m, bool zero)
 {
@@ -27,6 +43,8 @@ static void map_reset(int fd, const struct map_res *m, bool zero)
 	size_t vsize = percpu ? ((m->value_size + 7) / 8 * 8) * (size_t)libbpf_num_possible_cpus() : m->value_size;
 	char *key = calloc(1, m->key_size), *next = calloc(1, m->key_size), *zeros = calloc(1, vsize);
 	bool first = true;
+	/* a zeroed histogram that had entries stays present though empty, as a hash's zeroed keys do */
+	bool present = zero && map_bucket_array(m) && bucket_array_present(fd, m, vsize);
 	if (m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY)
 		zero = true; /* an array's entries cannot be deleted */
 	/* One walk, each key deleted once the next is known. Restarting from the first key after
@@ -42,6 +60,12 @@ static void map_reset(int fd, const struct map_res *m, bool zero)
 	}
 	if (!zero && !first)
 		bpf_map_delete_elem(fd, key);
+	if (present) {
+		uint32_t slot = (uint32_t)map_buckets(m);
+		uint64_t one = 1;
+		memcpy(zeros, &one, sizeof(one));
+		bpf_map_update_elem(fd, &slot, zeros, BPF_EXIST);
+	}
 	free(key);
 	free(next);
 	free(zeros);

@@ -30,7 +30,7 @@ struct table {
 /* The key as the script sees it: without a histogram's bucket. */
 static size_t script_key_size(const struct map_res *m)
 {
-	return m->key_size - (map_is_hist(m) ? 8 : 0);
+	return m->key_size - (map_is_hist(m) ? map_bucket_size(m) : 0);
 }
 
 static size_t percpu_stride(const struct map_res *m)
@@ -218,15 +218,17 @@ static int group_buckets(struct table *t, struct map_entry *e)
 	uint64_t *counts = NULL;
 	sort_entries(t, by_key_bytes);
 	for (int i = 0; i < t->n; i++) {
-		if (i == 0 || memcmp(t->e[i].key, t->e[i - 1].key, ksize)) {
+		if (map_bucket_array(m) && !t->e[i].value) /* an array's zero: an absent key */
+			continue;
+		if (!n || memcmp(t->e[i].key, e[n - 1].key, ksize)) {
 			if (!(counts = calloc(nbuckets, sizeof(*counts))))
 				return -ENOMEM;
 			e[n++] = (struct map_entry){ .key = t->e[i].key, .buckets = counts };
 		}
-		uint64_t b;
-		memcpy(&b, t->e[i].key + ksize, 8);
-		if (b < (uint64_t)nbuckets)
-			counts[b] = (uint64_t)t->e[i].value;
+		uint64_t b = load_int(t->e[i].key + ksize, map_bucket_size(m), false);
+		if (b >= (uint64_t)nbuckets) /* the array's slot that zero() sets */
+			continue;
+		counts[b] = (uint64_t)t->e[i].value;
 		e[n - 1].value += t->e[i].value;
 	}
 	if (n) /* qsort_r wants a non-null array */

@@ -29,37 +29,54 @@ struct fixture {
 	int fd, ncpus, next_cpu;
 };
 
-/* Declared as map_declare does it */
-static struct fixture map(const char *test, const char *name, const struct type *key, const struct type *value)
+static struct fixture declare(const char *test, const char *name, const struct type *key, const struct type *value)
 {
-	struct fixture f = {
+	return (struct fixture){
 		.test = test,
 		.m = { .name = (char *)name, .key = key, .multi_key = key && key->kind == T_TUPLE, .value = value,
 		       .key_size = key ? key->size : 8, .max_entries = MAP_DEFAULT_ENTRIES },
 		.ncpus = libbpf_num_possible_cpus(),
 	};
-	if (value->kind == T_AGG) {
-		f.m.bpf_type = BPF_MAP_TYPE_PERCPU_HASH;
-		f.m.value_size = agg_value_size(value->agg);
-		f.m.key_size += map_is_hist(&f.m) ? 8 : 0;
+}
+
+/* Laid out as map_declare does it, and created */
+static void create(struct fixture *f)
+{
+	struct map_res *m = &f->m;
+	if (m->value->kind != T_AGG) {
+		m->bpf_type = BPF_MAP_TYPE_HASH;
+		m->value_size = m->value->size;
+	} else if (!m->key && (map_is_agg(m, AGG_COUNT) || map_is_hist(m))) { /* an array of its entries */
+		m->bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+		m->value_size = agg_value_size(m->value->agg);
+		m->key_size = 4;
+		m->max_entries = map_is_hist(m) ? (uint32_t)map_buckets(m) + 1 : 1;
 	} else {
-		f.m.bpf_type = BPF_MAP_TYPE_HASH;
-		f.m.value_size = value->size;
+		m->bpf_type = BPF_MAP_TYPE_PERCPU_HASH;
+		m->value_size = agg_value_size(m->value->agg);
+		m->key_size += map_is_hist(m) ? 8 : 0;
 	}
-	f.fd = bpf_map_create(f.m.bpf_type, NULL, f.m.key_size, f.m.value_size, f.m.max_entries, NULL);
-	if (f.fd < 0) {
-		fprintf(stderr, "%s: bpf_map_create: %s\n", test, strerror(-f.fd));
+	f->fd = bpf_map_create(m->bpf_type, NULL, m->key_size, m->value_size, m->max_entries, NULL);
+	if (f->fd < 0) {
+		fprintf(stderr, "%s: bpf_map_create: %s\n", f->test, strerror(-f->fd));
 		exit(1);
 	}
+}
+
+static struct fixture map(const char *test, const char *name, const struct type *key, const struct type *value)
+{
+	struct fixture f = declare(test, name, key, value);
+	create(&f);
 	return f;
 }
 
 static struct fixture lhist_map(const char *test, const char *name, const struct type *key, int min, int max, int step)
 {
-	struct fixture f = map(test, name, key, type_agg(AGG_LHIST));
+	struct fixture f = declare(test, name, key, type_agg(AGG_LHIST));
 	f.m.lhist_min = min;
 	f.m.lhist_max = max;
 	f.m.lhist_step = step;
+	create(&f);
 	return f;
 }
 
@@ -127,12 +144,12 @@ static void aggregate(struct fixture *f, const void *key, int64_t v)
 {
 	const struct map_res *m = &f->m;
 	char k[128] = { 0 };
-	size_t ksize = m->key_size - (map_is_hist(m) ? 8 : 0);
+	size_t ksize = m->key_size - (map_is_hist(m) ? map_bucket_size(m) : 0);
 	if (key)
 		memcpy(k, key, ksize);
-	if (map_is_hist(m)) {
+	if (map_is_hist(m)) { /* little-endian: an array's u32 index is the bucket's first bytes */
 		int64_t b = m->value->agg == AGG_HIST ? log2_bucket(v) : linear_bucket(m, v);
-		memcpy(k + ksize, &b, 8);
+		memcpy(k + ksize, &b, map_bucket_size(m));
 	}
 	int64_t *vals = calloc(f->ncpus, 16);
 	bpf_map_lookup_elem(f->fd, k, vals); /* absent: all zero */
@@ -611,6 +628,7 @@ static void test_lhist_top_div(void)
 /* BEGIN { @c[1] = count(); clear(@c); exit(); }   -> "\n"
  * BEGIN { @a[1] = avg(3); clear(@a); exit(); }    -> "\n\n"
  * BEGIN { @h[1] = hist(3); clear(@h); exit(); }   -> "\n"
+ * BEGIN { if (0) { @h = hist(5); } exit(); }      -> "\n"
  * BEGIN { @h = hist(5); zero(@h); exit(); }       -> "@h: \n\n" */
 static void test_empty(void)
 {
@@ -626,11 +644,17 @@ static void test_empty(void)
 	check(&f, 0, 1, "\n");
 	done(&f);
 
+	f = map("keyless hist never updated", "@h", NULL, type_agg(AGG_HIST));
+	check(&f, 0, 1, "\n");
+	done(&f);
+
+	/* zero() of a keyless histogram that had values sets its array's slot past the buckets */
 	f = map("zeroed hist", "@h", NULL, type_agg(AGG_HIST));
-	int64_t key[2] = { 0, log2_bucket(5) };
-	int64_t *zero = calloc(f.ncpus, 8);
-	put(&f, key, zero);
-	free(zero);
+	uint32_t slot = (uint32_t)map_buckets(&f.m);
+	int64_t *present = calloc(f.ncpus, 8);
+	present[0] = 1;
+	put(&f, &slot, present);
+	free(present);
 	check(&f, 0, 1, "@h: \n\n");
 	done(&f);
 }
