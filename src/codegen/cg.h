@@ -93,6 +93,11 @@ void ir_prune_unreachable(struct ir *ir);
 /* Remove the side-effect-free definitions of virtual registers never read. */
 void ir_prune_dead(struct ir *ir);
 
+/* ---- ir_peephole.c ---- */
+/* Shorter forms of local shapes: inverted jumps over gotos, stores of
+ * constants, helper results used from r0. Runs after pruning. */
+void ir_peephole(struct ir *ir);
+
 /* ---- sema.c ---- */
 void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
