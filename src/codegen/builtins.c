@@ -18,10 +18,8 @@ static int helper_value(struct cg *cg, int helper, int shift, bool low32)
 	ir_mov(cg->ir, v, R0);
 	if (shift)
 		ir_alui(cg->ir, BPF_RSH, v, shift);
-	if (low32) {
-		ir_alui(cg->ir, BPF_LSH, v, 32);
-		ir_alui(cg->ir, BPF_RSH, v, 32);
-	}
+	if (low32)
+		ir_extend(cg->ir, v, 4, false);
 	return v;
 }
 
@@ -111,8 +109,7 @@ int emit_stack(struct cg *cg, bool user)
 	if (user) {
 		int pid = emit_pid(cg, NULL);
 		ir_alui(ir, BPF_LSH, pid, 32);
-		ir_alui(ir, BPF_LSH, id, 32);
-		ir_alui(ir, BPF_RSH, id, 32);
+		ir_extend(ir, id, 4, false);
 		ir_alu(ir, BPF_OR, id, pid);
 	}
 	return id;

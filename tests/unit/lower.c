@@ -49,6 +49,7 @@ static void test_disasm(void)
 		{ { ALU64_IMM(BPF_ADD, R1, -8) }, "r1 += -8" },
 		{ { ALU32_IMM(BPF_MOV, R2, 5) }, "w2 = 5" },
 		{ { ALU32_REG(BPF_XOR, R3, R4) }, "w3 ^= w4" },
+		{ { ALU32_REG(BPF_MOV, R6, R0) }, "w6 = w0" }, /* a zero-extending copy */
 		{ { ALU64_IMM(BPF_ARSH, R5, 3) }, "r5 s>>= 3" },
 		{ { ALU64_IMM(BPF_NEG, R6, 0) }, "r6 = -r6" },
 		{ { insn(BPF_ALU | BPF_END | BPF_TO_BE, R1, 0, 0, 16) }, "r1 = be16 r1" },
