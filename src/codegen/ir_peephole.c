@@ -1,7 +1,8 @@
 /* Peephole passes over the IR, after pruning and before lowering: each
  * rewrites a local shape the emitters produce into shorter code, for every
  * emitter at once.
- * - a conditional jump over a goto becomes the inverted jump;
+ * - a conditional jump over a goto becomes the inverted jump, and a jump
+ *   to the next instruction goes;
  * - a constant moved into a register only to be stored is stored directly;
  * - a helper's result copied out of r0 and used before r0 changes is used
  *   from r0. */
@@ -27,7 +28,8 @@ static void drop(struct ir *ir, const bool *gone)
 	ir->len = out;
 }
 
-/* ---- if (c) goto L1; goto L2; L1:  ->  if (!c) goto L2; L1: ---- */
+/* ---- if (c) goto L1; goto L2; L1:  ->  if (!c) goto L2; L1:
+ * ---- goto L; L:  ->  L: ---- */
 
 /* The condition that holds exactly when op's does not, or 0 (JSET has none). */
 static uint8_t inverse(uint8_t op)
@@ -68,10 +70,15 @@ static bool label_here(const struct ir *ir, int pos, int label)
 	return false;
 }
 
-static void invert_jumps_over_gotos(struct ir *ir, bool *gone)
+static void simplify_jumps(struct ir *ir, bool *gone)
 {
 	for (int pos = 0; pos < ir->len; pos++) {
 		struct ir_insn *in = &ir->insns[pos];
+		/* a jump only reads registers: one to where it falls through does nothing */
+		if (in->kind == IR_JUMP && label_here(ir, pos + 1, in->label)) {
+			gone[pos] = true;
+			continue;
+		}
 		uint8_t inv = in->kind == IR_JUMP ? inverse(BPF_OP(in->bi.code)) : 0;
 		int g = next_code(ir, pos + 1);
 		if (!inv || g == ir->len || !is_goto(&ir->insns[g]) || !label_here(ir, g + 1, in->label))
@@ -224,7 +231,7 @@ void ir_peephole(struct ir *ir)
 {
 	/* stores of constants first: a register they free no longer reads a
 	 * source that lowering might fill through r0 */
-	static const pass_fn passes[] = { invert_jumps_over_gotos, store_immediates, forward_helper_results };
+	static const pass_fn passes[] = { simplify_jumps, store_immediates, forward_helper_results };
 	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
 		bool *gone = calloc(ir->len + 1, sizeof(bool));
 		passes[i](ir, gone);

@@ -246,9 +246,9 @@ static void emit_map_put(struct cg *cg, int map_idx, int key_off, int val_off, i
 	ir_movi(cg->ir, R4, flags);
 	int err = emit_helper_call(cg, BPF_FUNC_map_update_elem, map_idx);
 	/* a full map drops the new key: count it, for the warning at exit.
-	 * The common path falls through: the verifier explores it first, and
-	 * prunes the counting path where it joins (in a loop, explored the
-	 * other way round, each iteration's paths were explored separately) */
+	 * ir_peephole makes this one jump, if (err != -E2BIG) goto done; the
+	 * verifier then explores the counting path first, and a while loop of
+	 * updates verifies to the same trip count (4000, not 4100, on 6.18) */
 	int full = ir_label_new(cg->ir), done = ir_label_new(cg->ir);
 	/* before 6.4 the verifier calls the map's update, which returns int:
 	 * -E2BIG arrives as 0xfffffff9, compared on 32 bits */
