@@ -751,6 +751,20 @@ static void emit_expr_into(struct cg *cg, struct node *n, int base, int off)
 	}
 }
 
+bool emit_writes_all(struct cg *cg, struct node *n, int size)
+{
+	if (ty(cg, n)->size < size)
+		return false;
+	switch (n->kind) {
+	case N_STR:
+		return true; /* emit_store_bytes pads to the type's size */
+	case N_BUILTIN:
+		return builtin_find(n->ident.name)->fills;
+	default:
+		return false;
+	}
+}
+
 void emit_value_to(struct cg *cg, struct node *n, const struct type *t, int base, int off)
 {
 	if (t->kind == T_INT)

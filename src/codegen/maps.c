@@ -185,6 +185,25 @@ static bool ints_only(const struct type *t, int size)
 	return 8 * t->nfields == size;
 }
 
+/* Whether writing key fills every byte of the map's key t: a tuple of
+ * integers, or values that fill themselves (comm) laid end to end. */
+static bool key_fills(struct cg *cg, struct node *key, const struct type *t, int size)
+{
+	if (ints_only(t, size))
+		return true;
+	if (key->kind != N_TUPLE)
+		return emit_writes_all(cg, key, size);
+	int i = 0, end = 0;
+	for (struct node *e = key->tuple.elems; e; e = e->next, i++) {
+		const struct field *f = &t->fields[i];
+		bool fills = f->type->kind == T_INT ? f->type->size == 8 : emit_writes_all(cg, e, f->type->size);
+		if (f->offset != end || !fills)
+			return false;
+		end = f->offset + f->type->size;
+	}
+	return end == size;
+}
+
 int emit_map_key(struct cg *cg, struct node *map)
 {
 	int idx;
@@ -201,9 +220,8 @@ int emit_map_key(struct cg *cg, struct node *map)
 		ir_store(cg->ir, 8, FP, off, v);
 		return off;
 	}
-	/* keys are compared bytewise: padding and string tails must be zero
-	 * (a tuple of integers fills every byte itself) */
-	if (!ints_only(m->key, m->key_size))
+	/* keys are compared bytewise: padding and string tails must be zero */
+	if (!key_fills(cg, key, m->key, m->key_size))
 		emit_zero(cg, FP, off, m->key_size);
 	if (key->kind == N_TUPLE) {
 		int i = 0;
