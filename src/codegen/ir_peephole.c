@@ -3,7 +3,8 @@
  * emitter at once.
  * - a conditional jump over a goto becomes the inverted jump, and a jump
  *   to the next instruction goes;
- * - a constant moved into a register only to be stored is stored directly;
+ * - a constant moved into a register for one store, comparison or ALU
+ *   operation is that instruction's immediate;
  * - a helper's result copied out of r0 and used before r0 changes is used
  *   from r0. */
 #include <stdbool.h>
@@ -125,33 +126,61 @@ static int appearances(const struct ir_insn *in, int v)
 	return (in->dst == v) + (in->src == v);
 }
 
-/* ---- r = imm; *(p + off) = r  ->  *(p + off) = imm ---- */
+/* ---- r = imm; ... op r ...  ->  ... op imm ---- */
 
 static bool is_movi64(const struct ir_insn *in)
 {
 	return in->kind == IR_INSN && in->bi.code == (BPF_ALU64 | BPF_MOV | BPF_K) && is_vreg(in->dst);
 }
 
-/* A 64-bit mov sign-extends imm as ST does, so the stored bytes are the
- * same at every size. */
-static void store_immediates(struct ir *ir, bool *gone)
+/* Whether in, reading v only as its source, can take v's constant imm
+ * instead: a store (ST sign-extends imm as the 64-bit mov did: the same
+ * bytes at every size), a comparison or an ALU operation (imm sign-extended
+ * to 64 bits, or cut to 32 as the register's value would be), but not
+ * where the verifier refuses an immediate it takes in a register: a
+ * division by 0, a shift past the width. */
+static bool takes_imm(const struct ir_insn *in, int v, int32_t imm)
+{
+	uint8_t code = in->bi.code, class = BPF_CLASS(code), op = BPF_OP(code);
+	if (in->src != v || in->dst == v)
+		return false;
+	if (in->kind == IR_INSN && class == BPF_STX)
+		return BPF_MODE(code) == BPF_MEM; /* not an atomic */
+	if (BPF_SRC(code) != BPF_X)
+		return false;
+	if (in->kind == IR_JUMP)
+		return true;
+	if (in->kind != IR_INSN || (class != BPF_ALU && class != BPF_ALU64) || op == BPF_END)
+		return false;
+	if (op == BPF_DIV || op == BPF_MOD)
+		return imm != 0;
+	if (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)
+		return imm >= 0 && imm < (class == BPF_ALU64 ? 64 : 32);
+	return true;
+}
+
+static void fold_constants(struct ir *ir, bool *gone)
 {
 	struct uses u;
 	uses_of(ir, &u);
 	for (int pos = 0; pos < ir->len; pos++) {
-		struct ir_insn *mov = &ir->insns[pos];
+		const struct ir_insn *mov = &ir->insns[pos];
 		int v = mov->dst;
 		if (!is_movi64(mov) || u.count[v - VREG_BASE] != 2 || u.first[v - VREG_BASE] != pos)
 			continue;
+		/* its one use, in the same block */
 		int k = pos + 1;
 		while (k < ir->len && ir->insns[k].kind != IR_LABEL && !appearances(&ir->insns[k], v))
 			k++;
-		struct ir_insn *st = &ir->insns[k];
-		if (k == ir->len || st->kind != IR_INSN || BPF_CLASS(st->bi.code) != BPF_STX ||
-		    BPF_MODE(st->bi.code) != BPF_MEM || st->src != v || st->dst == v)
+		struct ir_insn *in = &ir->insns[k];
+		int32_t imm = mov->bi.imm;
+		if (k == ir->len || !takes_imm(in, v, imm))
 			continue;
-		st->bi = ST_MEM(BPF_SIZE(st->bi.code), 0, st->bi.off, mov->bi.imm);
-		st->src = 0;
+		if (BPF_CLASS(in->bi.code) == BPF_STX)
+			in->bi = ST_MEM(BPF_SIZE(in->bi.code), 0, in->bi.off, imm);
+		else
+			in->bi = insn((uint8_t)((in->bi.code & ~BPF_X) | BPF_K), 0, 0, in->bi.off, imm);
+		in->src = 0;
 		gone[pos] = true;
 	}
 	uses_free(&u);
@@ -229,9 +258,9 @@ typedef void (*pass_fn)(struct ir *ir, bool *gone);
 
 void ir_peephole(struct ir *ir)
 {
-	/* stores of constants first: a register they free no longer reads a
-	 * source that lowering might fill through r0 */
-	static const pass_fn passes[] = { simplify_jumps, store_immediates, forward_helper_results };
+	/* constants first: an instruction they free of a register source no
+	 * longer needs r0 for a fill when lowering */
+	static const pass_fn passes[] = { simplify_jumps, fold_constants, forward_helper_results };
 	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
 		bool *gone = calloc(ir->len + 1, sizeof(bool));
 		passes[i](ir, gone);
