@@ -302,7 +302,10 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			put(&o, bi);
 			break;
 		default:
-			put(&o, bi);
+			/* two vregs in one register: a 64-bit copy between them does
+			 * nothing (a 32-bit one still clears the upper half) */
+			if (!(is_mov && bi.dst_reg == bi.src_reg))
+				put(&o, bi);
 			break;
 		}
 		if (dst_spilled && dst_written)
