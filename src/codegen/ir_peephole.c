@@ -5,6 +5,7 @@
  *   to the next instruction goes;
  * - a constant moved into a register for one store, comparison or ALU
  *   operation is that instruction's immediate;
+ * - constants stored side by side are stored together;
  * - a helper's result copied out of r0 and used before r0 changes is used
  *   from r0. */
 #include <stdbool.h>
@@ -254,13 +255,57 @@ static void forward_helper_results(struct ir *ir, bool *gone)
 	uses_free(&u);
 }
 
+/* ---- *(u32 *)(p + 0) = a; *(u32 *)(p + 4) = b  ->  *(u64 *)(p + 0) = b:a ---- */
+
+static int store_imm_size(const struct ir_insn *in)
+{
+	static const int bytes[] = { [BPF_B >> 3] = 1, [BPF_H >> 3] = 2, [BPF_W >> 3] = 4, [BPF_DW >> 3] = 8 };
+	if (in->kind != IR_INSN || BPF_CLASS(in->bi.code) != BPF_ST || BPF_MODE(in->bi.code) != BPF_MEM)
+		return 0;
+	return bytes[BPF_SIZE(in->bi.code) >> 3];
+}
+
+/* Two constants stored side by side, the first aligned for both, become
+ * one store of twice the size (a stack access must be aligned), when the
+ * pair is an immediate: ST's imm is 32 bits, sign-extended for a u64. */
+static bool merge_pair(struct ir_insn *a, const struct ir_insn *b)
+{
+	int n = store_imm_size(a);
+	if (!n || n == 8 || store_imm_size(b) != n || a->dst != b->dst || b->bi.off != a->bi.off + n ||
+	    a->bi.off % (2 * n))
+		return false;
+	uint64_t mask = n == 4 ? UINT32_MAX : (1ull << (8 * n)) - 1;
+	uint64_t pair = ((uint64_t)b->bi.imm & mask) << (8 * n) | ((uint64_t)a->bi.imm & mask);
+	if (n == 4 && (uint64_t)(int64_t)(int32_t)pair != pair)
+		return false;
+	a->bi = ST_MEM(bpf_size(2 * n), 0, a->bi.off, (int32_t)pair);
+	return true;
+}
+
+static void merge_stores(struct ir *ir, bool *gone)
+{
+	/* bytes to halves, to words, to double words: a round each; a label
+	 * between two stores keeps them apart */
+	for (int round = 0; round < 3; round++) {
+		int last = -1;
+		for (int pos = 0; pos < ir->len; pos++) {
+			if (gone[pos])
+				continue;
+			if (last >= 0 && merge_pair(&ir->insns[last], &ir->insns[pos]))
+				gone[pos] = true;
+			else
+				last = pos;
+		}
+	}
+}
+
 typedef void (*pass_fn)(struct ir *ir, bool *gone);
 
 void ir_peephole(struct ir *ir)
 {
 	/* constants first: an instruction they free of a register source no
 	 * longer needs r0 for a fill when lowering */
-	static const pass_fn passes[] = { simplify_jumps, fold_constants, forward_helper_results };
+	static const pass_fn passes[] = { simplify_jumps, fold_constants, merge_stores, forward_helper_results };
 	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
 		bool *gone = calloc(ir->len + 1, sizeof(bool));
 		passes[i](ir, gone);

@@ -291,9 +291,9 @@ static void build_r0_across_fills(struct ir *ir, struct frame *frame)
 }
 
 /* After ir_peephole: the result copied out of r0 is used from r0 (no mov),
- * the constant stored and compared as immediates, the jump over a goto
- * inverted and the goto to the next instruction gone: 1 when the pid is
- * ours. */
+ * the constant stored and compared as immediates (its two u32 halves
+ * stored as one u64), the jump over a goto inverted and the goto to the
+ * next instruction gone: 1 when the pid is ours. */
 static void build_peephole_shapes(struct ir *ir, struct frame *frame)
 {
 	int slot = frame_alloc(frame, 8);
@@ -302,7 +302,8 @@ static void build_peephole_shapes(struct ir *ir, struct frame *frame)
 	ir_mov(ir, ctx, R1);
 	ir_load(ir, 8, pid, ctx, CTX_PID * 8);
 	ir_movi(ir, c, 7);
-	ir_store(ir, 8, FP, slot, c);
+	ir_store(ir, 4, FP, slot, c);
+	ir_storei(ir, 4, FP, slot + 4, 0);
 	ir_call(ir, BPF_FUNC_get_current_pid_tgid);
 	ir_mov(ir, t, R0);
 	ir_alui(ir, BPF_RSH, t, 32);
