@@ -13,8 +13,9 @@
 
 /* Scratch registers for spilled operands: r9 for dst, r0 for src (r9 when
  * the dst is r0 itself). r0 is otherwise free because codegen moves a
- * helper's result out of r0 right after the call, before any other
- * instruction. */
+ * helper's result out of r0 right after the call; ir_peephole leaves a
+ * result in r0 only where no instruction before its last use may have a
+ * source filled through r0 (clobbers_r0 there). */
 #define SCRATCH_DST R9
 #define SCRATCH_SRC R0
 static const int alloc_regs[] = { R6, R7, R8 };
