@@ -18,10 +18,8 @@ static int helper_value(struct cg *cg, int helper, int shift, bool low32)
 	ir_mov(cg->ir, v, R0);
 	if (shift)
 		ir_alui(cg->ir, BPF_RSH, v, shift);
-	if (low32) {
-		ir_alui(cg->ir, BPF_LSH, v, 32);
-		ir_alui(cg->ir, BPF_RSH, v, 32);
-	}
+	if (low32)
+		ir_extend(cg->ir, v, 4, false);
 	return v;
 }
 
@@ -111,8 +109,7 @@ int emit_stack(struct cg *cg, bool user)
 	if (user) {
 		int pid = emit_pid(cg, NULL);
 		ir_alui(ir, BPF_LSH, pid, 32);
-		ir_alui(ir, BPF_LSH, id, 32);
-		ir_alui(ir, BPF_RSH, id, 32);
+		ir_extend(ir, id, 4, false);
 		ir_alu(ir, BPF_OR, id, pid);
 	}
 	return id;
@@ -241,27 +238,27 @@ static int emit_retval(struct cg *cg, struct node *n)
 }
 
 static const struct builtin builtins[] = {
-	{ "pid", &type_u64, NULL, emit_pid, NULL },
-	{ "tid", &type_u64, NULL, emit_tid, NULL },
-	{ "uid", &type_u64, NULL, emit_uid, NULL },
-	{ "gid", &type_u64, NULL, emit_gid, NULL },
-	{ "nsecs", &type_u64, NULL, emit_nsecs, NULL },
-	{ "elapsed", &type_u64, NULL, emit_elapsed, NULL },
-	{ "cpu", &type_u64, NULL, emit_cpu, NULL },
-	{ "rand", &type_u64, NULL, emit_rand, NULL },
-	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL },
-	{ "curtask", NULL, type_of_curtask, emit_curtask, NULL },
-	{ "numaid", &type_u32, NULL, emit_numaid, NULL },
-	{ "username", NULL, type_of_username, emit_uid, NULL },
-	{ "cpid", NULL, type_of_cpid, emit_cpid, NULL },
-	{ "comm", &comm_type, NULL, NULL, emit_comm },
-	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL },
-	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL },
-	{ "probe", NULL, type_of_probe, NULL, emit_probe },
-	{ "func", NULL, type_of_func, NULL, emit_func },
-	{ "retval", NULL, type_of_retval, emit_retval, NULL },
-	{ "args", NULL, type_of_args, emit_args, NULL },
-	{ "arg", NULL, type_of_argN, emit_argN, NULL }, /* arg0..argN, matched by prefix */
+	{ "pid", &type_u64, NULL, emit_pid, NULL, false },
+	{ "tid", &type_u64, NULL, emit_tid, NULL, false },
+	{ "uid", &type_u64, NULL, emit_uid, NULL, false },
+	{ "gid", &type_u64, NULL, emit_gid, NULL, false },
+	{ "nsecs", &type_u64, NULL, emit_nsecs, NULL, false },
+	{ "elapsed", &type_u64, NULL, emit_elapsed, NULL, false },
+	{ "cpu", &type_u64, NULL, emit_cpu, NULL, false },
+	{ "rand", &type_u64, NULL, emit_rand, NULL, false },
+	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL, false },
+	{ "curtask", NULL, type_of_curtask, emit_curtask, NULL, false },
+	{ "numaid", &type_u32, NULL, emit_numaid, NULL, false },
+	{ "username", NULL, type_of_username, emit_uid, NULL, false },
+	{ "cpid", NULL, type_of_cpid, emit_cpid, NULL, false },
+	{ "comm", &comm_type, NULL, NULL, emit_comm, true }, /* the kernel pads it with zeros */
+	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL, false },
+	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL, false },
+	{ "probe", NULL, type_of_probe, NULL, emit_probe, true }, /* literals, padded */
+	{ "func", NULL, type_of_func, NULL, emit_func, true },
+	{ "retval", NULL, type_of_retval, emit_retval, NULL, false },
+	{ "args", NULL, type_of_args, emit_args, NULL, false },
+	{ "arg", NULL, type_of_argN, emit_argN, NULL, false }, /* arg0..argN, matched by prefix */
 };
 
 const struct builtin *builtin_find(const char *name)

@@ -93,6 +93,11 @@ void ir_prune_unreachable(struct ir *ir);
 /* Remove the side-effect-free definitions of virtual registers never read. */
 void ir_prune_dead(struct ir *ir);
 
+/* ---- ir_peephole.c ---- */
+/* Shorter forms of local shapes: inverted jumps over gotos, stores of
+ * constants, helper results used from r0. Runs after pruning. */
+void ir_peephole(struct ir *ir);
+
 /* ---- sema.c ---- */
 void sema_error(struct cg *cg, const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -113,6 +118,7 @@ struct builtin {
 	const struct type *(*type_of)(struct cg *cg, struct node *n);
 	int (*emit)(struct cg *cg, struct node *n);                       /* scalar: returns a vreg */
 	void (*emit_to)(struct cg *cg, struct node *n, int base, int off); /* memory: writes at base+off */
+	bool fills; /* emit_to writes every byte of the type (no zeroing needed first) */
 };
 const struct builtin *builtin_find(const char *name);
 /* Builtins holding a kernel address (curtask): a pointer cast of one points
@@ -162,6 +168,9 @@ void emit_for(struct cg *cg, struct node *n);
 int emit_expr(struct cg *cg, struct node *n);
 /* A value of any type written to memory at base + off (base: a vreg or FP). */
 void emit_expr_to(struct cg *cg, struct node *n, int base, int off);
+/* Whether emit_expr_to(n) writes every one of the first size bytes itself,
+ * so that they need no zeroing first (keys must not carry stale bytes). */
+bool emit_writes_all(struct cg *cg, struct node *n, int size);
 /* A value stored into a field of type t (integers widened to its size). */
 void emit_value_to(struct cg *cg, struct node *n, const struct type *t, int base, int off);
 /* reg = base + off */

@@ -220,6 +220,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 
 	ir_prune_unreachable(ir);
 	ir_prune_dead(ir);
+	ir_peephole(ir);
 	return lower_prog(cg, p);
 }
 

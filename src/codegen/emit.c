@@ -63,21 +63,8 @@ void emit_addr(struct cg *cg, int reg, int base, int off)
 void emit_load_int(struct cg *cg, int dst, int ptr, int off, const struct type *t)
 {
 	ir_load(cg->ir, t->size, dst, ptr, off);
-	if (t->is_signed && t->size < 8) {
-		int shift = 64 - 8 * t->size;
-		ir_alui(cg->ir, BPF_LSH, dst, shift);
-		ir_alui(cg->ir, BPF_ARSH, dst, shift);
-	}
-}
-
-/* Truncate or sign-extend v in place to an integer type. */
-static void emit_narrow(struct cg *cg, int v, const struct type *t)
-{
-	if (t->size >= 8)
-		return;
-	int shift = 64 - 8 * t->size;
-	ir_alui(cg->ir, BPF_LSH, v, shift);
-	ir_alui(cg->ir, t->is_signed ? BPF_ARSH : BPF_RSH, v, shift);
+	if (t->is_signed) /* the load zero-extends */
+		ir_extend(cg->ir, dst, t->size, true);
 }
 
 /* Read size bytes of kernel or user memory at the address in ptr into base+off. */
@@ -376,10 +363,7 @@ static int pointee_size(const struct type *t)
  * zero-extended first, as bpftrace does. */
 static int emit_ptr_offset(struct cg *cg, int i, const struct type *it, const struct type *ptr)
 {
-	if (it->size < 8) {
-		ir_alui(cg->ir, BPF_LSH, i, 64 - 8 * it->size);
-		ir_alui(cg->ir, BPF_RSH, i, 64 - 8 * it->size);
-	}
+	ir_extend(cg->ir, i, it->size, false);
 	if (pointee_size(ptr) != 1)
 		ir_alui(cg->ir, BPF_MUL, i, pointee_size(ptr));
 	return i;
@@ -672,7 +656,7 @@ static int emit_value(struct cg *cg, struct node *n)
 		return emit_member(cg, n);
 	case N_CAST: {
 		int v = emit_expr(cg, n->cast.operand);
-		emit_narrow(cg, v, ty(cg, n));
+		ir_extend(cg->ir, v, ty(cg, n)->size, ty(cg, n)->is_signed);
 		return v;
 	}
 	default:
@@ -764,6 +748,20 @@ static void emit_expr_into(struct cg *cg, struct node *n, int base, int off)
 	}
 	default:
 		break;
+	}
+}
+
+bool emit_writes_all(struct cg *cg, struct node *n, int size)
+{
+	if (ty(cg, n)->size < size)
+		return false;
+	switch (n->kind) {
+	case N_STR:
+		return true; /* emit_store_bytes pads to the type's size */
+	case N_BUILTIN:
+		return builtin_find(n->ident.name)->fills;
+	default:
+		return false;
 	}
 }
 

@@ -187,6 +187,7 @@ static int emit_callback(struct cg *cg, struct node *n, const struct body_uses *
 	}
 	ir_prune_unreachable(ir);
 	ir_prune_dead(ir);
+	ir_peephole(ir);
 	cb.frame = cg->frame;
 
 	memcpy(cg->vars, vars, cg->nvars * sizeof(*vars));

@@ -146,6 +146,20 @@ void ir_storei(struct ir *ir, int size, int base, int16_t off, int32_t imm)
 }
 void ir_call(struct ir *ir, int helper) { ir_emit(ir, CALL_HELPER(helper), 0, 0); }
 
+void ir_extend(struct ir *ir, int v, int size, bool is_signed)
+{
+	if (size >= 8)
+		return;
+	/* a 32-bit mov clears the upper half: one instruction, not two shifts */
+	if (size == 4 && !is_signed) {
+		ir_emit(ir, ALU32_REG(BPF_MOV, 0, 0), v, v);
+		return;
+	}
+	int shift = 64 - 8 * size;
+	ir_alui(ir, BPF_LSH, v, shift);
+	ir_alui(ir, is_signed ? BPF_ARSH : BPF_RSH, v, shift);
+}
+
 /* Which operands an instruction reads and writes. */
 void ir_operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_written, bool *src_read)
 {

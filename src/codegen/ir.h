@@ -88,6 +88,8 @@ void ir_load(struct ir *ir, int size, int dst, int base, int16_t off);   /* dst 
 void ir_store(struct ir *ir, int size, int base, int16_t off, int src);  /* *(base + off) = src */
 void ir_storei(struct ir *ir, int size, int base, int16_t off, int32_t imm);
 void ir_call(struct ir *ir, int helper);
+/* Keep the low size bytes of v, sign- or zero-extended to 64 bits. */
+void ir_extend(struct ir *ir, int v, int size, bool is_signed);
 /* BPF size code (BPF_B/H/W/DW) for a byte size 1/2/4/8 */
 uint8_t bpf_size(int bytes);
 

@@ -13,8 +13,9 @@
 
 /* Scratch registers for spilled operands: r9 for dst, r0 for src (r9 when
  * the dst is r0 itself). r0 is otherwise free because codegen moves a
- * helper's result out of r0 right after the call, before any other
- * instruction. */
+ * helper's result out of r0 right after the call; ir_peephole leaves a
+ * result in r0 only where no instruction before its last use may have a
+ * source filled through r0 (clobbers_r0 there). */
 #define SCRATCH_DST R9
 #define SCRATCH_SRC R0
 static const int alloc_regs[] = { R6, R7, R8 };
@@ -302,7 +303,10 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			put(&o, bi);
 			break;
 		default:
-			put(&o, bi);
+			/* two vregs in one register: a 64-bit copy between them does
+			 * nothing (a 32-bit one still clears the upper half) */
+			if (!(is_mov && bi.dst_reg == bi.src_reg))
+				put(&o, bi);
 			break;
 		}
 		if (dst_spilled && dst_written)

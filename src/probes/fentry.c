@@ -360,11 +360,8 @@ static int fentry_emit_retval(const struct probe_emit *e)
 	int v = ir_vreg(e->ir);
 	ir_load(e->ir, 8, v, e->ctx, (int16_t)(8 * slots));
 	const struct type *t = fentry_retval_type(e->site);
-	if (t->kind == T_INT && t->size < 8) {
-		int shift = 64 - 8 * t->size;
-		ir_alui(e->ir, BPF_LSH, v, shift);
-		ir_alui(e->ir, t->is_signed ? BPF_ARSH : BPF_RSH, v, shift);
-	}
+	if (t->kind == T_INT)
+		ir_extend(e->ir, v, t->size, t->is_signed);
 	return v;
 }
 

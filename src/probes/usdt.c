@@ -303,16 +303,6 @@ static const char *usdt_arg_error(const struct probe_site *site, int i, char *bu
 	return buf;
 }
 
-/* Keep the low size bytes of v, sign- or zero-extended. */
-static void extend(struct ir *ir, int v, int size, bool is_signed)
-{
-	if (size >= 8)
-		return;
-	int shift = 64 - 8 * size;
-	ir_alui(ir, BPF_LSH, v, shift);
-	ir_alui(ir, is_signed ? BPF_ARSH : BPF_RSH, v, shift);
-}
-
 static void add_const(struct ir *ir, int v, long long c)
 {
 	if (c == (int32_t)c) {
@@ -369,7 +359,7 @@ static int emit_deref(const struct probe_emit *e, const struct usdt_arg *a)
 	int v = ir_vreg(ir);
 	ir_load(ir, a->size, v, FP, (int16_t)slot);
 	if (a->is_signed)
-		extend(ir, v, a->size, true);
+		ir_extend(ir, v, a->size, true);
 	return v;
 }
 
@@ -403,7 +393,7 @@ static int usdt_emit_arg(const struct probe_emit *e, int i)
 		return emit_const(e->ir, a);
 	case USDT_ARG_REG: {
 		int v = load_reg(e, a->reg_off);
-		extend(e->ir, v, a->size, a->is_signed);
+		ir_extend(e->ir, v, a->size, a->is_signed);
 		return v;
 	}
 	case USDT_ARG_REG_DEREF:

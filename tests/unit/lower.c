@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codegen/cg.h"
 #include "codegen/disasm.h"
 #include "codegen/frame.h"
 #include "codegen/ir.h"
@@ -49,6 +50,7 @@ static void test_disasm(void)
 		{ { ALU64_IMM(BPF_ADD, R1, -8) }, "r1 += -8" },
 		{ { ALU32_IMM(BPF_MOV, R2, 5) }, "w2 = 5" },
 		{ { ALU32_REG(BPF_XOR, R3, R4) }, "w3 ^= w4" },
+		{ { ALU32_REG(BPF_MOV, R6, R0) }, "w6 = w0" }, /* a zero-extending copy */
 		{ { ALU64_IMM(BPF_ARSH, R5, 3) }, "r5 s>>= 3" },
 		{ { ALU64_IMM(BPF_NEG, R6, 0) }, "r6 = -r6" },
 		{ { insn(BPF_ALU | BPF_END | BPF_TO_BE, R1, 0, 0, 16) }, "r1 = be16 r1" },
@@ -260,6 +262,66 @@ static void build_map(struct ir *ir, struct frame *frame)
 	ret_exit(ir, ret);
 }
 
+/* After ir_peephole: t, pid()'s result, is read after instructions whose
+ * spilled sources lowering fills through r0, so it must not be left in r0
+ * (the pids would differ): 4 * 7 + 0 + 1 + 2 + 3 = 34. */
+static void build_r0_across_fills(struct ir *ir, struct frame *frame)
+{
+	(void)frame;
+	int ctx = ir_vreg(ir), pid = ir_vreg(ir), t = ir_vreg(ir), ret = ir_vreg(ir);
+	int k[4], out = ir_label_new(ir);
+	ir_mov(ir, ctx, R1);
+	ir_load(ir, 8, pid, ctx, CTX_PID * 8);
+	for (int j = 0; j < 4; j++) {
+		k[j] = ir_vreg(ir);
+		ir_load(ir, 8, k[j], ctx, CTX_SEVEN * 8);
+		ir_alui(ir, BPF_ADD, k[j], j);
+	}
+	ir_movi(ir, ret, 0);
+	ir_call(ir, BPF_FUNC_get_current_pid_tgid);
+	ir_mov(ir, t, R0);
+	for (int j = 0; j < 4; j++)
+		ir_alu(ir, BPF_ADD, ret, k[j]);
+	ir_alui(ir, BPF_RSH, t, 32);
+	ir_jump(ir, BPF_JEQ, t, pid, 0, out);
+	ir_movi(ir, ret, 0);
+	ir_label(ir, out);
+	ret_exit(ir, ret);
+	ir_peephole(ir);
+}
+
+/* After ir_peephole: the result copied out of r0 is used from r0 (no mov),
+ * the constant stored and compared as immediates (its two u32 halves
+ * stored as one u64), the jump over a goto inverted and the goto to the
+ * next instruction gone: 1 when the pid is ours. */
+static void build_peephole_shapes(struct ir *ir, struct frame *frame)
+{
+	int slot = frame_alloc(frame, 8);
+	int ctx = ir_vreg(ir), pid = ir_vreg(ir), t = ir_vreg(ir), c = ir_vreg(ir), one = ir_vreg(ir);
+	int ret = ir_vreg(ir), same = ir_label_new(ir), out = ir_label_new(ir), end = ir_label_new(ir);
+	ir_mov(ir, ctx, R1);
+	ir_load(ir, 8, pid, ctx, CTX_PID * 8);
+	ir_movi(ir, c, 7);
+	ir_store(ir, 4, FP, slot, c);
+	ir_storei(ir, 4, FP, slot + 4, 0);
+	ir_call(ir, BPF_FUNC_get_current_pid_tgid);
+	ir_mov(ir, t, R0);
+	ir_alui(ir, BPF_RSH, t, 32);
+	ir_movi(ir, ret, 0);
+	ir_jump(ir, BPF_JEQ, t, pid, 0, same);
+	ir_jump(ir, BPF_JA, 0, -1, 0, out);
+	ir_label(ir, same);
+	ir_load(ir, 8, ret, FP, slot);
+	ir_movi(ir, one, 7);
+	ir_jump(ir, BPF_JNE, ret, one, 0, out);
+	ir_movi(ir, ret, 1);
+	ir_jump(ir, BPF_JA, 0, -1, 0, end);
+	ir_label(ir, end);
+	ir_label(ir, out);
+	ret_exit(ir, ret);
+	ir_peephole(ir);
+}
+
 static const struct lower_case {
 	const char *name;
 	void (*build)(struct ir *ir, struct frame *frame);
@@ -409,6 +471,21 @@ static const struct lower_case {
 	  "  20: r0 = r7\n"
 	  "  21: exit\n",
 	  "2:1 11:1", 77 },
+	{ "r0_across_fills", build_r0_across_fills, 0, 0, 32, NULL, "", 34 },
+	{ "peephole_shapes", build_peephole_shapes, 0, 0, 8,
+	  "   0: r6 = r1\n"
+	  "   1: r7 = *(u64 *)(r6 +0)\n"
+	  "   2: *(u64 *)(r10 -8) = 7\n"
+	  "   3: call bpf_get_current_pid_tgid#14\n"
+	  "   4: r0 >>= 32\n"
+	  "   5: r6 = 0\n"
+	  "   6: if r0 != r7 goto pc+3\n"
+	  "   7: r6 = *(u64 *)(r10 -8)\n"
+	  "   8: if r6 != 0x7 goto pc+1\n"
+	  "   9: r6 = 1\n"
+	  "  10: r0 = r6\n"
+	  "  11: exit\n",
+	  "", 1 },
 	/* two spill slots on top of 496 bytes fill the stack exactly */
 	{ "stack_full", build_spill, 496, 0, 512, NULL, "", 12345 },
 	{ "stack_overflow", build_spill, 504, -1, 520, NULL, "", 0 },
@@ -509,6 +586,72 @@ static void test_lower(const struct lower_case *c)
 	ir_free(&ir);
 }
 
+/* Every condition, 64- and 32-bit, as a jump over a goto: ir_peephole
+ * inverts all but JSET (no inverse), and the program, run, takes each
+ * branch as C does: ret = ret * 3 + (7 op c) over every op and c. */
+static const uint8_t jump_ops[] = { BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE,
+				    BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE, BPF_JSET };
+static const int32_t jump_consts[] = { 6, 7, 8, -1 };
+
+static bool jump_taken(uint8_t op, bool wide, int64_t x, int32_t c)
+{
+	uint64_t ux = wide ? (uint64_t)x : (uint32_t)x, uc = wide ? (uint64_t)(int64_t)c : (uint32_t)c;
+	int64_t sx = wide ? x : (int32_t)x, sc = c;
+	switch (op) {
+	case BPF_JEQ: return ux == uc;
+	case BPF_JNE: return ux != uc;
+	case BPF_JGT: return ux > uc;
+	case BPF_JGE: return ux >= uc;
+	case BPF_JLT: return ux < uc;
+	case BPF_JLE: return ux <= uc;
+	case BPF_JSGT: return sx > sc;
+	case BPF_JSGE: return sx >= sc;
+	case BPF_JSLT: return sx < sc;
+	case BPF_JSLE: return sx <= sc;
+	default: return (ux & uc) != 0; /* JSET */
+	}
+}
+
+static void test_inverted_jumps(void)
+{
+	struct ir ir;
+	struct frame frame = { 0 };
+	struct prog_code code = { 0 };
+	ir_init(&ir);
+	int x = ir_vreg(&ir), ret = ir_vreg(&ir);
+	uint32_t expected = 0;
+	int jsets = 0;
+	ir_load(&ir, 8, x, R1, CTX_SEVEN * 8);
+	ir_movi(&ir, ret, 0);
+	for (int wide = 0; wide < 2; wide++) {
+		for (size_t o = 0; o < sizeof(jump_ops); o++) {
+			for (size_t k = 0; k < sizeof(jump_consts) / sizeof(jump_consts[0]); k++) {
+				int taken = ir_label_new(&ir), next = ir_label_new(&ir);
+				ir_alui(&ir, BPF_MUL, ret, 3);
+				(wide ? ir_jump : ir_jump32)(&ir, jump_ops[o], x, -1, jump_consts[k], taken);
+				ir_jump(&ir, BPF_JA, 0, -1, 0, next);
+				ir_label(&ir, taken);
+				ir_alui(&ir, BPF_ADD, ret, 1);
+				ir_label(&ir, next);
+				expected = expected * 3 + jump_taken(jump_ops[o], wide, 7, jump_consts[k]);
+				jsets += jump_ops[o] == BPF_JSET;
+			}
+		}
+	}
+	ret_exit(&ir, ret);
+	ir_peephole(&ir);
+	check_int("inverted_jumps", "ir_lower", 0, ir_lower(&ir, &frame, &code));
+	int gotos = 0;
+	for (int i = 0; i < code.len; i++)
+		gotos += code.insns[i].code == (BPF_JMP | BPF_JA);
+	check_int("inverted_jumps", "gotos left (JSET's)", jsets, gotos);
+	uint32_t retval;
+	if (load_and_run("inverted_jumps", &code, &retval) == 0)
+		check_int("inverted_jumps", "return value", expected, retval);
+	prog_code_free(&code);
+	ir_free(&ir);
+}
+
 /* Two functions lowered into one program: each has its own registers and
  * frame, and the linked ld_imm64 points at the second one. (Loading needs
  * BTF func_info: the e2e tests of for loops do that.) */
@@ -555,6 +698,7 @@ int main(void)
 	for (int i = 0; i < n; i++)
 		test_lower(&lower_cases[i]);
 	test_link();
+	test_inverted_jumps();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	return failures ? 1 : 0;
