@@ -251,7 +251,8 @@ static const struct builtin builtins[] = {
 	{ "numaid", &type_u32, NULL, emit_numaid, NULL, false },
 	{ "username", NULL, type_of_username, emit_uid, NULL, false },
 	{ "cpid", NULL, type_of_cpid, emit_cpid, NULL, false },
-	{ "comm", &comm_type, NULL, NULL, emit_comm, true }, /* the kernel pads it with zeros */
+	/* comm: not padded by 6.1 (strscpy; later kernels pad), so a key holding it is zeroed first */
+	{ "comm", &comm_type, NULL, NULL, emit_comm, false },
 	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL, false },
 	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL, false },
 	{ "probe", NULL, type_of_probe, NULL, emit_probe, true }, /* literals, padded */
