@@ -190,9 +190,11 @@ static int emit_args(struct cg *cg, struct node *n)
  * array, a USDT argument's location). */
 #define MAX_ARGN 11
 
+/* argN's N; past MAX_ARGN, MAX_ARGN + 1 (atoi made a huge N negative). */
 static int arg_index(const char *name)
 {
-	return atoi(name + 3);
+	long n = strtol(name + 3, NULL, 10);
+	return n > MAX_ARGN ? MAX_ARGN + 1 : (int)n;
 }
 
 static const struct type *type_of_argN(struct cg *cg, struct node *n)
