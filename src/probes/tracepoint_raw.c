@@ -10,7 +10,6 @@
  * its name. The others are the syscall events (syscalls:*, raw_syscalls'
  * programs), ftrace's own, and the dynamic events (kprobe, uprobe, synthetic
  * events, eprobes), which tracefs lists in dynamic_events. */
-#include <bpf/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,16 +51,11 @@ const struct probe_type *tracepoint_raw_variant(const struct strlist *targets)
 	return raw ? &probe_tracepoint_raw : NULL;
 }
 
+/* "category:event" attaches as the raw tracepoint "event" does */
 static int tp_raw_attach(const struct attach_spec *spec, const char *target, int prog_fd,
 			 const struct attach_env *env, struct attachment *out)
 {
-	(void)spec;
-	(void)env;
-	int fd = bpf_raw_tracepoint_open(strchr(target, ':') + 1, prog_fd);
-	if (fd < 0)
-		return fd;
-	attachment_add(out, fd);
-	return 0;
+	return probe_rawtracepoint.attach(spec, strchr(target, ':') + 1, prog_fd, env, out);
 }
 
 const struct probe_type probe_tracepoint_raw = {
