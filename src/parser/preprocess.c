@@ -5,15 +5,19 @@
  * it. libtcc writes what it preprocesses to stdout: it is caught in a memfd. */
 #include "parser/preprocess.h"
 
+#include <errno.h>
 #include <libtcc.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/kernel_btf.h"
@@ -115,7 +119,8 @@ static const char *const kernel_defines[][2] = {
 /* The kernel's headers as bpftrace finds them: BPFTRACE_KERNEL_SOURCE and
  * BPFTRACE_KERNEL_BUILD, else /lib/modules/$(uname -r)/{source,build}.
  * Their include folders go before the system's, with the defines bpftrace
- * gives clang. Where they are absent, out->no_kernel_headers says where. */
+ * gives clang, when s is not NULL. Where they are absent,
+ * out->no_kernel_headers says where (when out is not NULL). */
 static void kernel_headers(TCCState *s, struct pp_out *out)
 {
 	struct utsname u;
@@ -130,9 +135,12 @@ static void kernel_headers(TCCState *s, struct pp_out *out)
 	if (!ksrc)
 		ksrc = is_dir(def_src) && !getenv("BPFTRACE_KERNEL_BUILD") ? def_src : kobj;
 	if (!is_dir(kobj) || !is_dir(ksrc)) {
-		out->no_kernel_headers = strdup(kobj);
+		if (out)
+			out->no_kernel_headers = strdup(kobj);
 		return;
 	}
+	if (!s)
+		return;
 	static const char *const dirs[MAX_KERNEL_DIRS][2] = {
 		{ "s", "arch/x86/include" }, { "o", "arch/x86/include/generated" },
 		{ "s", "include" },          { "o", "include" },
@@ -157,50 +165,46 @@ struct messages {
 	struct strlist warnings; /* each with its include chain */
 };
 
-static void on_message(void *opaque, const char *msg)
+static void add_message(struct messages *m, const char *msg)
 {
-	struct messages *m = opaque;
 	if (strstr(msg, ": warning: "))
 		strlist_add(&m->warnings, msg);
 	else if (!m->error)
 		m->error = strdup(msg);
 }
 
-/* libtcc's preprocessed text, written to stdout, caught in a memfd */
-static char *run(TCCState *s, const char *input)
+/* In the child: each message to the memfd whose number opaque holds, NUL-ended */
+static void on_message(void *opaque, const char *msg)
+{
+	int fd = (int)(intptr_t)opaque;
+	if (write(fd, msg, strlen(msg) + 1) < 0)
+		_exit(2);
+}
+
+static int new_memfd(void)
 {
 	int fd = memfd_create("scry-cpp", MFD_CLOEXEC);
-	int saved = dup(STDOUT_FILENO);
-	if (fd < 0 || saved < 0)
+	if (fd < 0)
 		abort();
-	fflush(stdout);
-	dup2(fd, STDOUT_FILENO);
-	int rc = tcc_compile_string(s, input);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *text = calloc(1, (size_t)len + 1);
-	if (!text || pread(fd, text, (size_t)len, 0) != len)
+	return fd;
+}
+
+/* The whole content of a memfd, NUL-terminated; *len its size */
+static char *memfd_text(int fd, size_t *len)
+{
+	off_t n = lseek(fd, 0, SEEK_END);
+	char *text = calloc(1, (size_t)n + 1);
+	if (!text || pread(fd, text, (size_t)n, 0) != n)
 		abort();
 	close(fd);
-	if (rc < 0) {
-		free(text);
-		return NULL;
-	}
+	*len = (size_t)n;
 	return text;
 }
 
-int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *out)
+/* libtcc set up as bpftrace sets up clang's preprocessor */
+static TCCState *configure(const struct source *src, const struct pp_opts *opts)
 {
-	memset(out, 0, sizeof(*out));
-	if (!opts->include_files.len && !has_directive(src->text)) {
-		out->script = strdup(src->text);
-		return 0;
-	}
-	struct messages m = { 0 };
 	TCCState *s = tcc_new();
-	tcc_set_error_func(s, &m, on_message);
 	tcc_set_output_type(s, TCC_OUTPUT_PREPROCESS);
 	/* a path such as /lib/x86_64-linux-gnu/ must not become x86_64-1-gnu */
 	tcc_undefine_symbol(s, "linux");
@@ -216,7 +220,7 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 	}
 	for (int i = 0; i < opts->include_dirs.len; i++)
 		tcc_add_include_path(s, opts->include_dirs.items[i]);
-	kernel_headers(s, out);
+	kernel_headers(s, NULL);
 
 	for (int i = 0; i < opts->include_files.len; i++) {
 		char opt[PATH_MAX + 16];
@@ -224,10 +228,70 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 		tcc_set_options(s, opt);
 	}
 
+	return s;
+}
+
+/* libtcc's preprocessed text, or NULL after an error (in m). libtcc runs in
+ * a child process: its #if evaluates any C expression with its compiler,
+ * which is not set up to preprocess only (`#if "x"` dereferences NULL, found
+ * by the fuzzer), so a crash of it must not take scry down. The child writes
+ * the text to stdout and its messages to memfds that the parent reads, and
+ * exits 0 or PP_FAILED; anything else is a crash (a sanitizer's report of
+ * it, on the child's stderr, is libtcc's business: stderr is closed). */
+#define PP_FAILED 3
+static char *run(const struct source *src, const struct pp_opts *opts, const char *input,
+		 struct messages *m)
+{
+	int out = new_memfd(), msgs = new_memfd();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0) {
+		/* a crash ends the child as the kernel ends it, whatever handlers
+		 * the parent installed (a sanitizer's, libFuzzer's) */
+		static const int deadly[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+		for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++)
+			signal(deadly[i], SIG_DFL);
+		TCCState *s = configure(src, opts);
+		tcc_set_error_func(s, (void *)(intptr_t)msgs, on_message);
+		dup2(out, STDOUT_FILENO);
+		close(STDERR_FILENO);
+		int rc = tcc_compile_string(s, input);
+		fflush(stdout);
+		_exit(rc < 0 ? PP_FAILED : 0);
+	}
+	int status = 0, rc;
+	while ((rc = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	int code = rc == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	size_t len;
+	char *all = memfd_text(msgs, &len);
+	for (size_t i = 0; i < len; i += strlen(all + i) + 1)
+		add_message(m, all + i);
+	free(all);
+	char *text = memfd_text(out, &len);
+	if (code == 0)
+		return text;
+	if (!m->error)
+		m->error = strdup(code == PP_FAILED ? "the preprocessor failed"
+						    : "the preprocessor (libtcc) crashed on this script");
+	free(text);
+	return NULL;
+}
+
+int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!opts->include_files.len && !has_directive(src->text)) {
+		out->script = strdup(src->text);
+		return 0;
+	}
+	struct messages m = { 0 };
+	kernel_headers(NULL, out);
 	char *blanked = blank_comments(src->text);
 	char *input = tcc_input(src->name, blanked);
-	char *text = run(s, input);
-	tcc_delete(s);
+	char *text = run(src, opts, input, &m);
 
 	for (int i = 0; i < m.warnings.len; i++)
 		pp_report(m.warnings.items[i], "WARNING", src);
@@ -235,7 +299,7 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 	if (text)
 		pp_split(text, src->name, blanked, out);
 	else {
-		pp_report(m.error ? m.error : "the preprocessor failed", "ERROR", src);
+		pp_report(m.error, "ERROR", src);
 		pp_out_free(out); /* the caller frees nothing after an error */
 	}
 	free(m.error);
