@@ -240,28 +240,28 @@ static int emit_retval(struct cg *cg, struct node *n)
 }
 
 static const struct builtin builtins[] = {
-	{ "pid", &type_u64, NULL, emit_pid, NULL, false },
-	{ "tid", &type_u64, NULL, emit_tid, NULL, false },
-	{ "uid", &type_u64, NULL, emit_uid, NULL, false },
-	{ "gid", &type_u64, NULL, emit_gid, NULL, false },
-	{ "nsecs", &type_u64, NULL, emit_nsecs, NULL, false },
-	{ "elapsed", &type_u64, NULL, emit_elapsed, NULL, false },
-	{ "cpu", &type_u64, NULL, emit_cpu, NULL, false },
-	{ "rand", &type_u64, NULL, emit_rand, NULL, false },
-	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL, false },
-	{ "curtask", NULL, type_of_curtask, emit_curtask, NULL, false },
-	{ "numaid", &type_u32, NULL, emit_numaid, NULL, false },
-	{ "username", NULL, type_of_username, emit_uid, NULL, false },
-	{ "cpid", NULL, type_of_cpid, emit_cpid, NULL, false },
+	{ "pid", &type_u64, NULL, emit_pid, NULL, false, true },
+	{ "tid", &type_u64, NULL, emit_tid, NULL, false, true },
+	{ "uid", &type_u64, NULL, emit_uid, NULL, false, true },
+	{ "gid", &type_u64, NULL, emit_gid, NULL, false, true },
+	{ "nsecs", &type_u64, NULL, emit_nsecs, NULL, false, false },
+	{ "elapsed", &type_u64, NULL, emit_elapsed, NULL, false, false },
+	{ "cpu", &type_u64, NULL, emit_cpu, NULL, false, true },
+	{ "rand", &type_u64, NULL, emit_rand, NULL, false, false },
+	{ "cgroup", &type_u64, NULL, emit_cgroup, NULL, false, true },
+	{ "curtask", NULL, type_of_curtask, emit_curtask, NULL, false, true },
+	{ "numaid", &type_u32, NULL, emit_numaid, NULL, false, true },
+	{ "username", NULL, type_of_username, emit_uid, NULL, false, true },
+	{ "cpid", NULL, type_of_cpid, emit_cpid, NULL, false, true },
 	/* comm: not padded by 6.1 (strscpy; later kernels pad), so a key holding it is zeroed first */
-	{ "comm", &comm_type, NULL, NULL, emit_comm, false },
-	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL, false },
-	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL, false },
-	{ "probe", NULL, type_of_probe, NULL, emit_probe, true }, /* literals, padded */
-	{ "func", NULL, type_of_func, NULL, emit_func, true },
-	{ "retval", NULL, type_of_retval, emit_retval, NULL, false },
-	{ "args", NULL, type_of_args, emit_args, NULL, false },
-	{ "arg", NULL, type_of_argN, emit_argN, NULL, false }, /* arg0..argN, matched by prefix */
+	{ "comm", &comm_type, NULL, NULL, emit_comm, false, true },
+	{ "kstack", NULL, type_of_stack, emit_stack_builtin, NULL, false, false },
+	{ "ustack", NULL, type_of_stack, emit_stack_builtin, NULL, false, false },
+	{ "probe", NULL, type_of_probe, NULL, emit_probe, true, true }, /* literals, padded */
+	{ "func", NULL, type_of_func, NULL, emit_func, true, true },
+	{ "retval", NULL, type_of_retval, emit_retval, NULL, false, false },
+	{ "args", NULL, type_of_args, emit_args, NULL, false, false },
+	{ "arg", NULL, type_of_argN, emit_argN, NULL, false, false }, /* arg0..argN, matched by prefix */
 };
 
 const struct builtin *builtin_find(const char *name)

@@ -29,6 +29,17 @@ struct var {
 	bool needs_zero;
 };
 
+/* A value computed once and used again (cse.c) */
+struct cse_value {
+	const struct node *expr; /* a map read or a builtin */
+	int map;                 /* the map read, or -1 */
+	const struct ir *ir;     /* the function it was computed in */
+	int pos, checked;        /* where in it (ir_dominates) */
+	int vreg;                /* a copy of the value, which nothing changes */
+};
+#define CSE_MAX 16
+#define CSE_ALL (-2)
+
 struct cg {
 	struct resources *res;
 	const struct probe_type *probe; /* the contract of the program's probe type */
@@ -62,6 +73,8 @@ struct cg {
 	int loop_break, loop_continue; /* labels of the innermost loop, or -1 */
 	struct ir_func *subprogs;   /* callbacks emitted so far: function 1, 2, ... */
 	int nsubprogs;
+	struct cse_value cse[CSE_MAX];
+	int ncse;
 };
 
 /* The type semantic analysis gave expression n in this program. */
@@ -119,6 +132,7 @@ struct builtin {
 	int (*emit)(struct cg *cg, struct node *n);                       /* scalar: returns a vreg */
 	void (*emit_to)(struct cg *cg, struct node *n, int base, int off); /* memory: writes at base+off */
 	bool fills; /* emit_to writes every byte of the type (no zeroing needed first) */
+	bool per_run; /* the same value throughout a run of the program: computed once (cse.c) */
 };
 const struct builtin *builtin_find(const char *name);
 /* Builtins holding a kernel address (curtask): a pointer cast of one points
@@ -158,6 +172,17 @@ bool user_space_probe(const struct cg *cg);
 int emit_helper_call(struct cg *cg, int helper, int map_idx);
 /* The same, for a call whose result the caller does not use. */
 void emit_helper_stmt(struct cg *cg, int helper, int map_idx);
+
+/* ---- cse.c: values computed once per run ---- */
+/* A new vreg holding the value expr had where it was computed before, when
+ * that is on every path here; else -1. */
+int cse_reuse(struct cg *cg, const struct node *expr);
+/* Keep a copy of vreg, the value of expr (a read of map, or a per-run
+ * builtin with map -1), when expr has the same value wherever it is evaluated. */
+void cse_keep(struct cg *cg, const struct node *expr, int map, int vreg);
+/* Forget the values read from map, which is being written (CSE_ALL: every
+ * value, at a loop: what a later trip sees is not known yet). */
+void cse_forget(struct cg *cg, int map);
 
 /* ---- foreach.c: for ($kv : @map) { ... } ---- */
 void sema_for(struct cg *cg, struct node *n);

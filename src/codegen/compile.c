@@ -200,6 +200,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	cg->ctx = ir_vreg(ir);
 	cg->exit_label = ir_label_new(ir);
 	cg->loop_break = cg->loop_continue = -1;
+	cg->ncse = 0;
 	ir_set_loc(ir, &p->probe->loc);
 	ir_mov(ir, cg->ctx, R1);
 	if (cg->probe->emit_skip) {

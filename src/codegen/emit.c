@@ -634,8 +634,16 @@ static int emit_value(struct cg *cg, struct node *n)
 	switch (n->kind) {
 	case N_INT:
 		return emit_int(cg, n->integer.value);
-	case N_BUILTIN:
-		return builtin_find(n->ident.name)->emit(cg, n);
+	case N_BUILTIN: {
+		const struct builtin *b = builtin_find(n->ident.name);
+		int v = b->per_run ? cse_reuse(cg, n) : -1;
+		if (v < 0) {
+			v = b->emit(cg, n);
+			if (b->per_run)
+				cse_keep(cg, n, -1, v);
+		}
+		return v;
+	}
 	case N_VAR: {
 		int v = ir_vreg(cg->ir);
 		ir_mov(cg->ir, v, var_find(cg, n->ident.name)->vreg);
@@ -809,6 +817,7 @@ static void emit_while(struct cg *cg, struct node *n)
 	struct ir *ir = cg->ir;
 	int outer_break = cg->loop_break, outer_continue = cg->loop_continue;
 	int top = ir_label_new(ir), done = ir_label_new(ir);
+	cse_forget(cg, CSE_ALL);
 	cg->loop_break = done;
 	cg->loop_continue = top;
 	ir_label(ir, top);

@@ -224,6 +224,7 @@ void emit_for(struct cg *cg, struct node *n)
 		ir_storei(ir, 8, FP, s.exit, 0);
 	}
 	int func = emit_callback(cg, n, &u, &s);
+	cse_forget(cg, CSE_ALL); /* the body may write any map (emit_callback gave back the state before it) */
 
 	ir_map(ir, R1, map_index(cg, n->foreach.map));
 	ir_func(ir, R2, func);

@@ -380,6 +380,8 @@ static void emit_map_action(struct cg *cg, struct node *call, enum event_kind ki
 	}
 	emit_record_submit(cg, rec);
 	ir_label(ir, skip);
+	if (kind != EV_PRINT) /* the runtime clears or zeroes it: reads from now on may differ */
+		cse_forget(cg, map_index(cg, call->call.args));
 }
 
 static void emit_print(struct cg *cg, struct node *call)

@@ -15,11 +15,32 @@ void ir_free(struct ir *ir)
 	for (int i = 0; i < ir->len; i++)
 		free((char *)ir->insns[i].note);
 	free(ir->insns);
+	free(ir->label_first_jump);
 	memset(ir, 0, sizeof(*ir));
 }
 
 int ir_vreg(struct ir *ir) { return VREG_BASE + ir->nvregs++; }
-int ir_label_new(struct ir *ir) { return ir->nlabels++; }
+int ir_label_new(struct ir *ir)
+{
+	if ((ir->nlabels & (ir->nlabels - 1)) == 0) { /* 0, 1, 2, 4, ...: double */
+		ir->label_first_jump = realloc(ir->label_first_jump, (size_t)(ir->nlabels ? 2 * ir->nlabels : 1) * sizeof(int));
+		if (!ir->label_first_jump)
+			abort();
+	}
+	ir->label_first_jump[ir->nlabels] = -1;
+	return ir->nlabels++;
+}
+
+bool ir_dominates(const struct ir *ir, int pos, int *checked)
+{
+	for (; *checked < ir->len; ++*checked) {
+		const struct ir_insn *in = &ir->insns[*checked];
+		if (in->kind == IR_LABEL && ir->label_first_jump[in->label] >= 0 &&
+		    ir->label_first_jump[in->label] < pos)
+			return false;
+	}
+	return true;
+}
 
 static struct ir_insn *append(struct ir *ir, enum ir_kind kind)
 {
@@ -62,6 +83,8 @@ void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label
 	i->dst = dst;
 	i->src = src < 0 ? 0 : src;
 	i->label = label;
+	if (ir->label_first_jump[label] < 0)
+		ir->label_first_jump[label] = ir->len - 1;
 }
 
 void ir_jump32(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label)

@@ -49,6 +49,9 @@ struct ir {
 	int len, cap;
 	int nvregs;
 	int nlabels;
+	/* per label, the index of the first jump to it, or -1 (during
+	 * emission: see ir_dominates) */
+	int *label_first_jump;
 	/* given to every instruction appended: emission sets it to the node it
 	 * emits, so a verifier error can point at the script */
 	struct loc loc;
@@ -72,6 +75,12 @@ void ir_map(struct ir *ir, int dst, int map_index);
 /* dst = &value[offset] of a one-entry array map: no lookup. */
 void ir_map_value(struct ir *ir, int dst, int map_index, int32_t offset);
 void ir_func(struct ir *ir, int dst, int func_index);
+/* Whether every path to the IR's end so far runs through instruction index
+ * pos: no label placed after pos is the target of a jump from before it.
+ * A loop's back edge is not seen (its label is placed before the jump).
+ * *checked: how far an earlier answer for pos looked (start it at pos), so
+ * that asking again as the IR grows looks only at what is new. */
+bool ir_dominates(const struct ir *ir, int pos, int *checked);
 /* Which operands an instruction reads and writes. */
 void ir_operand_use(const struct ir_insn *in, bool *dst_read, bool *dst_written, bool *src_read);
 void ir_note(struct ir *ir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

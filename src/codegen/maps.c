@@ -417,6 +417,7 @@ void emit_map_assign(struct cg *cg, struct node *assign)
 		}
 		int key = emit_map_key(cg, map);
 		emit_map_put(cg, idx, key, val, BPF_ANY);
+		cse_forget(cg, idx);
 		return;
 	}
 
@@ -431,6 +432,7 @@ void emit_map_assign(struct cg *cg, struct node *assign)
 		ir_store(ir, (int)size, FP, key + (int)(m->key_size - size), bucket);
 	}
 	emit_aggregate(cg, idx, m, key, x);
+	cse_forget(cg, idx);
 }
 
 int emit_agg_read(struct cg *cg, int map_idx, int key_off)
@@ -481,15 +483,19 @@ int emit_map_read(struct cg *cg, struct node *map)
 	int idx;
 	const struct map_res *m = map_of(cg, map, &idx);
 	struct ir *ir = cg->ir;
+	int v = cse_reuse(cg, map);
+	if (v >= 0)
+		return v;
 	int key = emit_map_key(cg, map);
 	if (m->value->kind == T_AGG)
 		return emit_agg_read(cg, idx, key);
-	int p = emit_lookup(cg, idx, key, true);
-	int v = ir_vreg(ir), done = ir_label_new(ir);
+	int p = emit_lookup(cg, idx, key, true), done = ir_label_new(ir);
+	v = ir_vreg(ir);
 	ir_movi(ir, v, 0);
 	ir_jump(ir, BPF_JEQ, p, -1, 0, done);
 	ir_load(ir, 8, v, p, 0);
 	ir_label(ir, done);
+	cse_keep(cg, map, idx, v);
 	return v;
 }
 
@@ -529,6 +535,7 @@ int emit_map_update(struct cg *cg, struct node *map, enum op op, int x)
 	ir_store(ir, 8, FP, val, v);
 	emit_map_put(cg, idx, key, val, BPF_ANY);
 	ir_label(ir, done);
+	cse_forget(cg, idx);
 	return v;
 }
 
@@ -545,9 +552,10 @@ void emit_map_delete(struct cg *cg, struct node *map)
 		ir_jump(cg->ir, BPF_JEQ, p, -1, 0, done);
 		ir_storei(cg->ir, 8, p, 0, 0);
 		ir_label(cg->ir, done);
-		return;
+	} else {
+		ir_map(cg->ir, R1, idx);
+		emit_addr(cg, R2, FP, key);
+		emit_helper_stmt(cg, BPF_FUNC_map_delete_elem, idx);
 	}
-	ir_map(cg->ir, R1, idx);
-	emit_addr(cg, R2, FP, key);
-	emit_helper_stmt(cg, BPF_FUNC_map_delete_elem, idx);
+	cse_forget(cg, idx);
 }
