@@ -6,6 +6,7 @@
  * - a constant moved into a register for one store, comparison or ALU
  *   operation is that instruction's immediate;
  * - constants stored side by side are stored together;
+ * - a copy read once before either register changes is not made;
  * - a helper's result copied out of r0 and used before r0 changes is used
  *   from r0. */
 #include <stdbool.h>
@@ -187,6 +188,49 @@ static void fold_constants(struct ir *ir, bool *gone)
 	uses_free(&u);
 }
 
+/* ---- a = b; ... op a ...  ->  ... op b ... ---- */
+
+static bool is_copy(const struct ir_insn *in)
+{
+	return in->kind == IR_INSN && in->bi.code == (BPF_ALU64 | BPF_MOV | BPF_X) && !in->bi.off &&
+	       is_vreg(in->dst) && is_vreg(in->src) && in->dst != in->src;
+}
+
+static bool writes(const struct ir_insn *in, int v)
+{
+	bool dst_read, dst_written, src_read;
+	ir_operand_use(in, &dst_read, &dst_written, &src_read);
+	return dst_written && in->dst == v;
+}
+
+/* A copy read once, in the same block, before either register changes:
+ * the reader takes the original (emitters copy values they hand out, as
+ * the caller may change them: most callers only read them). */
+static void forward_copies(struct ir *ir, bool *gone)
+{
+	struct uses u;
+	uses_of(ir, &u);
+	for (int pos = 0; pos < ir->len; pos++) {
+		const struct ir_insn *mov = &ir->insns[pos];
+		int a = mov->dst, b = mov->src;
+		if (!is_copy(mov) || u.count[a - VREG_BASE] != 2 || u.first[a - VREG_BASE] != pos)
+			continue;
+		int k = pos + 1;
+		while (k < ir->len && ir->insns[k].kind != IR_LABEL && !appearances(&ir->insns[k], a) &&
+		       !writes(&ir->insns[k], b))
+			k++;
+		if (k == ir->len || !appearances(&ir->insns[k], a) || writes(&ir->insns[k], a))
+			continue;
+		struct ir_insn *in = &ir->insns[k];
+		if (in->dst == a)
+			in->dst = b;
+		if (in->src == a)
+			in->src = b;
+		gone[pos] = true;
+	}
+	uses_free(&u);
+}
+
 /* ---- call; r = r0; ... r ...  ->  call; ... r0 ... ---- */
 
 static bool is_mov_from_r0(const struct ir_insn *in)
@@ -305,7 +349,8 @@ void ir_peephole(struct ir *ir)
 {
 	/* constants first: an instruction they free of a register source no
 	 * longer needs r0 for a fill when lowering */
-	static const pass_fn passes[] = { simplify_jumps, fold_constants, merge_stores, forward_helper_results };
+	static const pass_fn passes[] = { simplify_jumps, fold_constants, merge_stores, forward_copies,
+					  forward_helper_results };
 	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
 		bool *gone = calloc(ir->len + 1, sizeof(bool));
 		passes[i](ir, gone);

@@ -322,6 +322,24 @@ static void build_peephole_shapes(struct ir *ir, struct frame *frame)
 	ir_peephole(ir);
 }
 
+/* forward_copies: a copy read once while both registers hold still is not
+ * made; one whose original changes first stays. 100 - 7 + 7 + 8 = 108. */
+static void build_copy_forward(struct ir *ir, struct frame *frame)
+{
+	(void)frame;
+	int a = ir_vreg(ir), b = ir_vreg(ir), c = ir_vreg(ir), r = ir_vreg(ir);
+	ir_load(ir, 8, a, R1, CTX_SEVEN * 8);
+	ir_mov(ir, b, a);
+	ir_mov(ir, c, a);
+	ir_movi(ir, r, 100);
+	ir_alu(ir, BPF_SUB, r, b);
+	ir_alui(ir, BPF_ADD, a, 1);
+	ir_alu(ir, BPF_ADD, r, c);
+	ir_alu(ir, BPF_ADD, r, a);
+	ret_exit(ir, r);
+	ir_peephole(ir);
+}
+
 static const struct lower_case {
 	const char *name;
 	void (*build)(struct ir *ir, struct frame *frame);
@@ -487,6 +505,17 @@ static const struct lower_case {
 	  "  11: exit\n",
 	  "", 1 },
 	/* two spill slots on top of 496 bytes fill the stack exactly */
+	{ "copy_forward", build_copy_forward, 0, 0, 0,
+	  "   0: r6 = *(u64 *)(r1 +8)\n"
+	  "   1: r7 = r6\n"
+	  "   2: r8 = 100\n"
+	  "   3: r8 -= r6\n"
+	  "   4: r6 += 1\n"
+	  "   5: r8 += r7\n"
+	  "   6: r8 += r6\n"
+	  "   7: r0 = r8\n"
+	  "   8: exit\n",
+	  "", 108 },
 	{ "stack_full", build_spill, 496, 0, 512, NULL, "", 12345 },
 	{ "stack_overflow", build_spill, 504, -1, 520, NULL, "", 0 },
 };
@@ -689,6 +718,31 @@ static void test_link(void)
 	ir_free(&cb);
 }
 
+/* ir_dominates: what a jump from before a position can skip. Positions
+ * are IR indexes, as cse.c takes them (ir->len after the value's copy). */
+static void test_dominates(void)
+{
+	struct ir ir;
+	ir_init(&ir);
+	int v = ir_vreg(&ir), skip = ir_label_new(&ir), els = ir_label_new(&ir), done = ir_label_new(&ir);
+	ir_jump(&ir, BPF_JEQ, v, -1, 0, skip); /* before: jumps past what follows */
+	ir_movi(&ir, v, 1);
+	int pos = ir.len, checked = pos;
+	/* a diamond after pos: both arms come through pos */
+	ir_jump(&ir, BPF_JEQ, v, -1, 0, els);
+	ir_movi(&ir, v, 2);
+	ir_jump(&ir, BPF_JA, 0, -1, 0, done);
+	ir_label(&ir, els);
+	ir_movi(&ir, v, 3);
+	ir_label(&ir, done);
+	check_int("dominates", "after a diamond", 1, ir_dominates(&ir, pos, &checked));
+	check_int("dominates", "scan resumes at the end", ir.len, checked);
+	ir_label(&ir, skip); /* the jump from before pos lands here */
+	ir_movi(&ir, v, 4);
+	check_int("dominates", "past a jump from before", 0, ir_dominates(&ir, pos, &checked));
+	ir_free(&ir);
+}
+
 int main(void)
 {
 	ctx_args[CTX_PID] = getpid();
@@ -698,6 +752,7 @@ int main(void)
 	for (int i = 0; i < n; i++)
 		test_lower(&lower_cases[i]);
 	test_link();
+	test_dominates();
 	test_inverted_jumps();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
