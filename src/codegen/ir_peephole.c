@@ -128,6 +128,15 @@ static int appearances(const struct ir_insn *in, int v)
 	return (in->dst == v) + (in->src == v);
 }
 
+/* in names to where it named from */
+static void rename_operand(struct ir_insn *in, int from, int to)
+{
+	if (in->dst == from)
+		in->dst = to;
+	if (in->src == from)
+		in->src = to;
+}
+
 /* ---- r = imm; ... op r ...  ->  ... op imm ---- */
 
 static bool is_movi64(const struct ir_insn *in)
@@ -221,11 +230,7 @@ static void forward_copies(struct ir *ir, bool *gone)
 			k++;
 		if (k == ir->len || !appearances(&ir->insns[k], a) || writes(&ir->insns[k], a))
 			continue;
-		struct ir_insn *in = &ir->insns[k];
-		if (in->dst == a)
-			in->dst = b;
-		if (in->src == a)
-			in->src = b;
+		rename_operand(&ir->insns[k], a, b);
 		gone[pos] = true;
 	}
 	uses_free(&u);
@@ -286,13 +291,8 @@ static void forward_helper_results(struct ir *ir, bool *gone)
 		int v = ir->insns[pos].dst, end = r0_window(ir, &u, pos);
 		if (end < 0)
 			continue;
-		for (int k = pos + 1; k <= end; k++) {
-			struct ir_insn *in = &ir->insns[k];
-			if (in->dst == v)
-				in->dst = R0;
-			if (in->src == v)
-				in->src = R0;
-		}
+		for (int k = pos + 1; k <= end; k++)
+			rename_operand(&ir->insns[k], v, R0);
 		gone[pos] = true;
 		pos = end; /* windows do not overlap: a later one would see v's writes as other registers' */
 	}
