@@ -116,12 +116,16 @@ static const char *const kernel_defines[][2] = {
 	{ "__has_feature(x)", "0" },
 };
 
-/* The kernel's headers as bpftrace finds them: BPFTRACE_KERNEL_SOURCE and
- * BPFTRACE_KERNEL_BUILD, else /lib/modules/$(uname -r)/{source,build}.
- * Their include folders go before the system's, with the defines bpftrace
- * gives clang, when s is not NULL. Where they are absent,
- * out->no_kernel_headers says where (when out is not NULL). */
-static void kernel_headers(TCCState *s, struct pp_out *out)
+/* Where the kernel's headers are, as bpftrace finds them:
+ * BPFTRACE_KERNEL_SOURCE and BPFTRACE_KERNEL_BUILD, else
+ * /lib/modules/$(uname -r)/{source,build}. Found once, in the parent: it
+ * reports their absence, and the child uses them. */
+struct kernel_dirs {
+	char src[PATH_MAX], obj[PATH_MAX];
+	bool found;
+};
+
+static void find_kernel_dirs(struct kernel_dirs *k)
 {
 	struct utsname u;
 	char def_src[400], def_obj[400];
@@ -134,12 +138,16 @@ static void kernel_headers(TCCState *s, struct pp_out *out)
 		kobj = ksrc ? ksrc : def_obj;
 	if (!ksrc)
 		ksrc = is_dir(def_src) && !getenv("BPFTRACE_KERNEL_BUILD") ? def_src : kobj;
-	if (!is_dir(kobj) || !is_dir(ksrc)) {
-		if (out)
-			out->no_kernel_headers = strdup(kobj);
-		return;
-	}
-	if (!s)
+	snprintf(k->obj, sizeof(k->obj), "%s", kobj);
+	snprintf(k->src, sizeof(k->src), "%s", ksrc);
+	k->found = is_dir(kobj) && is_dir(ksrc);
+}
+
+/* The kernel's include folders before the system's, with the defines
+ * bpftrace gives clang */
+static void add_kernel_headers(TCCState *s, const struct kernel_dirs *k)
+{
+	if (!k->found)
 		return;
 	static const char *const dirs[MAX_KERNEL_DIRS][2] = {
 		{ "s", "arch/x86/include" }, { "o", "arch/x86/include/generated" },
@@ -147,18 +155,23 @@ static void kernel_headers(TCCState *s, struct pp_out *out)
 		{ "s", "arch/x86/include/uapi" }, { "o", "arch/x86/include/generated/uapi" },
 		{ "s", "include/uapi" },     { "o", "include/generated/uapi" },
 	};
-	char path[600];
+	char path[PATH_MAX + 40];
 	for (int i = 0; i < MAX_KERNEL_DIRS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dirs[i][0][0] == 's' ? ksrc : kobj, dirs[i][1]);
+		snprintf(path, sizeof(path), "%s/%s", dirs[i][0][0] == 's' ? k->src : k->obj,
+			 dirs[i][1]);
 		if (is_dir(path))
 			tcc_add_include_path(s, path);
 	}
-	snprintf(path, sizeof(path), "-include %s/include/linux/kconfig.h", ksrc);
+	snprintf(path, sizeof(path), "-include %s/include/linux/kconfig.h", k->src);
 	if (access(path + 9, R_OK) == 0)
 		tcc_set_options(s, path);
 	for (size_t i = 0; i < sizeof(kernel_defines) / sizeof(kernel_defines[0]); i++)
 		tcc_define_symbol(s, kernel_defines[i][0], kernel_defines[i][1]);
 }
+
+/* The child's exit statuses other than 0: libtcc reported an error, or a
+ * message of it could not be passed on */
+enum { PP_FAILED = 3, PP_MESSAGE_LOST = 4 };
 
 struct messages {
 	char *error;             /* the first error, as libtcc words it */
@@ -178,7 +191,7 @@ static void on_message(void *opaque, const char *msg)
 {
 	int fd = (int)(intptr_t)opaque;
 	if (write(fd, msg, strlen(msg) + 1) < 0)
-		_exit(2);
+		_exit(PP_MESSAGE_LOST);
 }
 
 static int new_memfd(void)
@@ -202,7 +215,8 @@ static char *memfd_text(int fd, size_t *len)
 }
 
 /* libtcc set up as bpftrace sets up clang's preprocessor */
-static TCCState *configure(const struct source *src, const struct pp_opts *opts)
+static TCCState *configure(const struct source *src, const struct pp_opts *opts,
+			   const struct kernel_dirs *k)
 {
 	TCCState *s = tcc_new();
 	tcc_set_output_type(s, TCC_OUTPUT_PREPROCESS);
@@ -220,7 +234,7 @@ static TCCState *configure(const struct source *src, const struct pp_opts *opts)
 	}
 	for (int i = 0; i < opts->include_dirs.len; i++)
 		tcc_add_include_path(s, opts->include_dirs.items[i]);
-	kernel_headers(s, NULL);
+	add_kernel_headers(s, k);
 
 	for (int i = 0; i < opts->include_files.len; i++) {
 		char opt[PATH_MAX + 16];
@@ -236,11 +250,11 @@ static TCCState *configure(const struct source *src, const struct pp_opts *opts)
  * which is not set up to preprocess only (`#if "x"` dereferences NULL, found
  * by the fuzzer), so a crash of it must not take scry down. The child writes
  * the text to stdout and its messages to memfds that the parent reads, and
- * exits 0 or PP_FAILED; anything else is a crash (a sanitizer's report of
- * it, on the child's stderr, is libtcc's business: stderr is closed). */
-#define PP_FAILED 3
-static char *run(const struct source *src, const struct pp_opts *opts, const char *input,
-		 struct messages *m)
+ * exits 0, PP_FAILED or PP_MESSAGE_LOST; anything else is a crash (a
+ * sanitizer's report of it, on the child's stderr, is libtcc's business:
+ * stderr is closed). */
+static char *run(const struct source *src, const struct pp_opts *opts,
+		 const struct kernel_dirs *k, const char *input, struct messages *m)
 {
 	int out = new_memfd(), msgs = new_memfd();
 	fflush(NULL);
@@ -253,7 +267,7 @@ static char *run(const struct source *src, const struct pp_opts *opts, const cha
 		static const int deadly[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 		for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++)
 			signal(deadly[i], SIG_DFL);
-		TCCState *s = configure(src, opts);
+		TCCState *s = configure(src, opts, k);
 		tcc_set_error_func(s, (void *)(intptr_t)msgs, on_message);
 		dup2(out, STDOUT_FILENO);
 		close(STDERR_FILENO);
@@ -274,8 +288,9 @@ static char *run(const struct source *src, const struct pp_opts *opts, const cha
 	if (code == 0)
 		return text;
 	if (!m->error)
-		m->error = strdup(code == PP_FAILED ? "the preprocessor failed"
-						    : "the preprocessor (libtcc) crashed on this script");
+		m->error = strdup(code == PP_FAILED || code == PP_MESSAGE_LOST
+					  ? "the preprocessor failed"
+					  : "the preprocessor (libtcc) crashed on this script");
 	free(text);
 	return NULL;
 }
@@ -288,10 +303,13 @@ int pp_run(const struct source *src, const struct pp_opts *opts, struct pp_out *
 		return 0;
 	}
 	struct messages m = { 0 };
-	kernel_headers(NULL, out);
+	struct kernel_dirs k;
+	find_kernel_dirs(&k);
+	if (!k.found)
+		out->no_kernel_headers = strdup(k.obj);
 	char *blanked = blank_comments(src->text);
 	char *input = tcc_input(src->name, blanked);
-	char *text = run(src, opts, input, &m);
+	char *text = run(src, opts, &k, input, &m);
 
 	for (int i = 0; i < m.warnings.len; i++)
 		pp_report(m.warnings.items[i], "WARNING", src);
