@@ -191,6 +191,9 @@ void emit_for(struct cg *cg, struct node *n);
 /* ---- emit.c ---- */
 /* A value of a scalar type (int, pointer) in a fresh vreg. */
 int emit_expr(struct cg *cg, struct node *n);
+/* Jump to label when n is true (when) or false (!when), else fall through:
+ * &&, ||, ! and comparisons of scalars are jumps, not a 0 or 1 tested. */
+void emit_branch(struct cg *cg, struct node *n, bool when, int label);
 /* A value of any type written to memory at base + off (base: a vreg or FP). */
 void emit_expr_to(struct cg *cg, struct node *n, int base, int off);
 /* Whether emit_expr_to(n) writes every one of the first size bytes itself,

@@ -212,7 +212,7 @@ static int emit_prog(struct cg *cg, struct prog *p)
 	struct node *pred = p->probe->probe.pred;
 	if (pred) {
 		ir_note(ir, "predicate");
-		ir_jump(ir, BPF_JEQ, emit_expr(cg, pred), -1, 0, cg->exit_label);
+		emit_branch(cg, pred, false, cg->exit_label);
 	}
 	emit_stmts(cg, p->probe->probe.body);
 	ir_label(ir, cg->exit_label);

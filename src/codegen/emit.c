@@ -291,15 +291,24 @@ int emit_string_equal(struct cg *cg, struct node *l, struct node *r, int limit, 
 	return v;
 }
 
-/* Conditional jumps for comparisons: signed and unsigned variants. */
-static const struct {
-	enum op op;
+/* Conditional jumps for comparisons: signed and unsigned variants, and the
+ * comparison that holds where this one does not. */
+static const struct compare_op {
+	enum op op, negated;
 	uint8_t jmp_signed, jmp_unsigned;
 } compare_ops[] = {
-	{ OP_EQ, BPF_JEQ, BPF_JEQ }, { OP_NE, BPF_JNE, BPF_JNE },
-	{ OP_LT, BPF_JSLT, BPF_JLT }, { OP_LE, BPF_JSLE, BPF_JLE },
-	{ OP_GT, BPF_JSGT, BPF_JGT }, { OP_GE, BPF_JSGE, BPF_JGE },
+	{ OP_EQ, OP_NE, BPF_JEQ, BPF_JEQ }, { OP_NE, OP_EQ, BPF_JNE, BPF_JNE },
+	{ OP_LT, OP_GE, BPF_JSLT, BPF_JLT }, { OP_LE, OP_GT, BPF_JSLE, BPF_JLE },
+	{ OP_GT, OP_LE, BPF_JSGT, BPF_JGT }, { OP_GE, OP_LT, BPF_JSGE, BPF_JGE },
 };
+
+static const struct compare_op *compare_op(enum op op)
+{
+	for (size_t i = 0; i < sizeof(compare_ops) / sizeof(compare_ops[0]); i++)
+		if (compare_ops[i].op == op)
+			return &compare_ops[i];
+	return NULL;
+}
 
 /* Arithmetic and bitwise operators map one to one onto BPF ALU ops; as in
  * bpftrace 0.17, '/', '%' and '>>' are unsigned whatever the signs. */
@@ -312,19 +321,55 @@ static const struct {
 	{ OP_DIV, BPF_DIV }, { OP_MOD, BPF_MOD },
 };
 
+/* A comparison of two scalars (not of strings or arrays): one jump. */
+static const struct compare_op *scalar_compare(struct cg *cg, const struct node *n)
+{
+	if (n->kind != N_BINOP)
+		return NULL;
+	enum type_kind k = ty(cg, n->binop.left)->kind;
+	return k == T_STR || k == T_ARRAY ? NULL : compare_op(n->binop.op);
+}
+
+void emit_branch(struct cg *cg, struct node *n, bool when, int label)
+{
+	struct ir *ir = cg->ir;
+	struct loc outer = ir_set_loc(ir, &n->loc);
+	const struct compare_op *c = scalar_compare(cg, n);
+	if (n->kind == N_BINOP && (n->binop.op == OP_LAND || n->binop.op == OP_LOR)) {
+		/* a && b is true when both are, false when either is; a || b the reverse */
+		if ((n->binop.op == OP_LAND) == when) {
+			int skip = ir_label_new(ir);
+			emit_branch(cg, n->binop.left, !when, skip);
+			emit_branch(cg, n->binop.right, when, label);
+			ir_label(ir, skip);
+		} else {
+			emit_branch(cg, n->binop.left, when, label);
+			emit_branch(cg, n->binop.right, when, label);
+		}
+	} else if (n->kind == N_UNOP && n->unop.op == OP_LNOT) {
+		emit_branch(cg, n->unop.operand, !when, label);
+	} else if (c) {
+		const struct type *lt = ty(cg, n->binop.left), *rt = ty(cg, n->binop.right);
+		int a = emit_expr(cg, n->binop.left), b = emit_expr(cg, n->binop.right);
+		if (!when)
+			c = compare_op(c->negated);
+		ir_jump(ir, lt->is_signed && rt->is_signed ? c->jmp_signed : c->jmp_unsigned, a, b, 0, label);
+	} else {
+		ir_jump(ir, when ? BPF_JNE : BPF_JEQ, emit_expr(cg, n), -1, 0, label);
+	}
+	ir->loc = outer;
+}
+
+/* 1 or 0: a && b, a || b, !a */
 static int emit_logical(struct cg *cg, struct node *n)
 {
 	struct ir *ir = cg->ir;
-	bool is_and = n->binop.op == OP_LAND;
-	int r = ir_vreg(ir), out = ir_label_new(ir), done = ir_label_new(ir);
-	int a = emit_expr(cg, n->binop.left);
-	ir_jump(ir, is_and ? BPF_JEQ : BPF_JNE, a, -1, 0, out);
-	int b = emit_expr(cg, n->binop.right);
-	ir_jump(ir, is_and ? BPF_JEQ : BPF_JNE, b, -1, 0, out);
-	ir_movi(ir, r, is_and);
+	int r = ir_vreg(ir), no = ir_label_new(ir), done = ir_label_new(ir);
+	emit_branch(cg, n, false, no);
+	ir_movi(ir, r, 1);
 	ir_jump(ir, BPF_JA, 0, -1, 0, done);
-	ir_label(ir, out);
-	ir_movi(ir, r, !is_and);
+	ir_label(ir, no);
+	ir_movi(ir, r, 0);
 	ir_label(ir, done);
 	return r;
 }
@@ -340,17 +385,15 @@ int emit_arith(struct cg *cg, enum op op, int a, int b, bool is_signed)
 			return a;
 		}
 	}
-	for (size_t i = 0; i < sizeof(compare_ops) / sizeof(compare_ops[0]); i++) {
-		if (compare_ops[i].op != op)
-			continue;
-		int r = ir_vreg(ir), yes = ir_label_new(ir);
-		ir_movi(ir, r, 1);
-		ir_jump(ir, is_signed ? compare_ops[i].jmp_signed : compare_ops[i].jmp_unsigned, a, b, 0, yes);
-		ir_movi(ir, r, 0);
-		ir_label(ir, yes);
-		return r;
-	}
-	return a;
+	const struct compare_op *c = compare_op(op);
+	if (!c)
+		return a;
+	int r = ir_vreg(ir), yes = ir_label_new(ir);
+	ir_movi(ir, r, 1);
+	ir_jump(ir, is_signed ? c->jmp_signed : c->jmp_unsigned, a, b, 0, yes);
+	ir_movi(ir, r, 0);
+	ir_label(ir, yes);
+	return r;
 }
 
 /* The size of what pointer type t points at: the step of p + 1, p++. */
@@ -463,6 +506,8 @@ static int emit_unop(struct cg *cg, struct node *n)
 	struct ir *ir = cg->ir;
 	if (n->unop.op == OP_INC || n->unop.op == OP_DEC)
 		return emit_step(cg, n);
+	if (n->unop.op == OP_LNOT)
+		return emit_logical(cg, n);
 	/* -LITERAL is one constant: 6.1's verifier forgets the value of a
 	 * negated register, and a loop from $i = -3 was then unbounded to it */
 	if (n->unop.op == OP_NEG && n->unop.operand->kind == N_INT)
@@ -476,30 +521,18 @@ static int emit_unop(struct cg *cg, struct node *n)
 		emit_load_int(cg, r, FP, slot, type_int(n->unop.size, ty(cg, n)->is_signed));
 		return r;
 	}
-	switch (n->unop.op) {
-	case OP_NEG:
+	if (n->unop.op == OP_NEG)
 		ir_alui(ir, BPF_NEG, v, 0);
-		return v;
-	case OP_BNOT:
+	else if (n->unop.op == OP_BNOT)
 		ir_alui(ir, BPF_XOR, v, -1);
-		return v;
-	default: { /* OP_LNOT */
-		int r = ir_vreg(ir), zero = ir_label_new(ir);
-		ir_movi(ir, r, 1);
-		ir_jump(ir, BPF_JEQ, v, -1, 0, zero);
-		ir_movi(ir, r, 0);
-		ir_label(ir, zero);
-		return r;
-	}
-	}
+	return v;
 }
 
 static int emit_ternary(struct cg *cg, struct node *n)
 {
 	struct ir *ir = cg->ir;
 	int r = ir_vreg(ir), els = ir_label_new(ir), done = ir_label_new(ir);
-	int c = emit_expr(cg, n->ternary.cond);
-	ir_jump(ir, BPF_JEQ, c, -1, 0, els);
+	emit_branch(cg, n->ternary.cond, false, els);
 	ir_mov(ir, r, emit_expr(cg, n->ternary.then));
 	ir_jump(ir, BPF_JA, 0, -1, 0, done);
 	ir_label(ir, els);
@@ -745,8 +778,7 @@ static void emit_expr_into(struct cg *cg, struct node *n, int base, int off)
 	case N_TERNARY: {
 		struct ir *ir = cg->ir;
 		int els = ir_label_new(ir), done = ir_label_new(ir);
-		int c = emit_expr(cg, n->ternary.cond);
-		ir_jump(ir, BPF_JEQ, c, -1, 0, els);
+		emit_branch(cg, n->ternary.cond, false, els);
 		emit_expr_to(cg, n->ternary.then, base, off);
 		ir_jump(ir, BPF_JA, 0, -1, 0, done);
 		ir_label(ir, els);
@@ -801,8 +833,7 @@ static void emit_if(struct cg *cg, struct node *n)
 {
 	struct ir *ir = cg->ir;
 	int els = ir_label_new(ir), done = ir_label_new(ir);
-	int c = emit_expr(cg, n->cond.cond);
-	ir_jump(ir, BPF_JEQ, c, -1, 0, els);
+	emit_branch(cg, n->cond.cond, false, els);
 	emit_stmts(cg, n->cond.then);
 	ir_jump(ir, BPF_JA, 0, -1, 0, done);
 	ir_label(ir, els);
@@ -821,9 +852,13 @@ static void emit_while(struct cg *cg, struct node *n)
 	cg->loop_break = done;
 	cg->loop_continue = top;
 	ir_label(ir, top);
-	ir_jump(ir, BPF_JEQ, emit_expr(cg, n->loop.cond), -1, 0, done);
+	emit_branch(cg, n->loop.cond, false, done);
 	emit_stmts(cg, n->loop.body);
+	/* the jump back is the condition's too: the verifier's "infinite
+	 * loop" names whichever of the two it took last */
+	struct loc outer = ir_set_loc(ir, &n->loop.cond->loc);
 	ir_jump(ir, BPF_JA, 0, -1, 0, top);
+	ir->loc = outer;
 	ir_label(ir, done);
 	cg->loop_break = outer_break;
 	cg->loop_continue = outer_continue;

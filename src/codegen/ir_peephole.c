@@ -7,8 +7,9 @@
  *   operation is that instruction's immediate;
  * - constants stored side by side are stored together;
  * - a copy read once before either register changes is not made;
- * - a helper's result copied out of r0 and used before r0 changes is used
- *   from r0. */
+ * - a value computed only to be copied is computed into the copy;
+ * - a helper's result or an argument copied out of r0-r5 and used before
+ *   that register changes is used from it. */
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -236,35 +237,90 @@ static void forward_copies(struct ir *ir, bool *gone)
 	uses_free(&u);
 }
 
-/* ---- call; r = r0; ... r ...  ->  call; ... r0 ... ---- */
+/* ---- b = ...; ... a = b  ->  a = ...; ... ---- */
 
-static bool is_mov_from_r0(const struct ir_insn *in)
+/* Whether the code goes on from in to the next instruction, and only it
+ * leads there: no label, jump or exit (a call returns). */
+static bool straight(const struct ir_insn *in)
 {
-	return in->kind == IR_INSN && in->bi.code == (BPF_ALU64 | BPF_MOV | BPF_X) && is_vreg(in->dst) &&
-	       in->src == R0;
+	uint8_t cls = BPF_CLASS(in->bi.code);
+	if (in->kind == IR_LABEL || in->kind == IR_JUMP)
+		return false;
+	return in->kind != IR_INSN || (cls != BPF_JMP && cls != BPF_JMP32) || BPF_OP(in->bi.code) == BPF_CALL;
 }
 
-/* Whether in may change r0 while v lives there: a call (helper or
- * function), a write of r0, or, for lowering, the fill of a spilled source
- * operand, which goes through r0 (lower.c's SCRATCH_SRC) unless the
- * destination is r0 itself (then r9) or the instruction is a move (the
- * slot is loaded into the destination). */
-static bool clobbers_r0(const struct ir_insn *in, int v)
+/* A value computed only to be copied: computed in the copy's register.
+ * It is first written without being read, and from there to the copy, its
+ * last appearance, the code runs straight (no jump away or in, where the
+ * copy's register would change early) and never names the copy's register. */
+static void backward_copies(struct ir *ir, bool *gone)
+{
+	struct uses u;
+	uses_of(ir, &u);
+	for (int pos = 0; pos < ir->len; pos++) {
+		struct ir_insn *def = &ir->insns[pos];
+		int b = def->dst;
+		if (gone[pos] || !is_vreg(b) || u.first[b - VREG_BASE] != pos)
+			continue;
+		bool dst_read, dst_written, src_read;
+		ir_operand_use(def, &dst_read, &dst_written, &src_read);
+		if (!dst_written || dst_read || def->src == b)
+			continue;
+		int left = u.count[b - VREG_BASE] - 1, k = pos + 1;
+		for (; k < ir->len && straight(&ir->insns[k]); k++)
+			if (!(left -= appearances(&ir->insns[k], b)))
+				break;
+		if (left || !is_copy(&ir->insns[k]) || ir->insns[k].src != b)
+			continue;
+		int a = ir->insns[k].dst, j = pos + 1;
+		while (j < k && !appearances(&ir->insns[j], a))
+			j++;
+		if (j < k)
+			continue;
+		for (j = pos; j < k; j++)
+			rename_operand(&ir->insns[j], b, a);
+		gone[k] = true; /* a's first appearance: it is no candidate of this pass */
+	}
+	uses_free(&u);
+}
+
+/* ---- r = rP; ... r ...  ->  ... rP ...  (P in 0-5) ---- */
+
+/* The register of r0-r5 (a helper's result, a function's argument) that
+ * in copies into a virtual register, or -1. */
+static int arg_reg_copied(const struct ir_insn *in)
+{
+	bool mov = in->kind == IR_INSN && in->bi.code == (BPF_ALU64 | BPF_MOV | BPF_X);
+	return mov && is_vreg(in->dst) && in->src >= R0 && in->src <= R5 ? in->src : -1;
+}
+
+/* Whether in may change register p while v lives there: a call (helper or
+ * function), a write of p, or, for r0, a compare-and-exchange and, for
+ * lowering, the fill of a spilled source operand, which goes through r0
+ * (lower.c's SCRATCH_SRC) unless the destination is r0 itself (then r9) or
+ * the instruction is a move (the slot is loaded into the destination). */
+static bool clobbers(const struct ir_insn *in, int v, int p)
 {
 	bool dst_read, dst_written, src_read;
 	ir_operand_use(in, &dst_read, &dst_written, &src_read);
 	uint8_t code = in->bi.code;
 	bool call = in->kind == IR_INSN && code == (BPF_JMP | BPF_CALL);
+	if (call || (dst_written && in->dst == p))
+		return true;
+	if (p != R0)
+		return false;
 	bool cmpxchg = in->kind == IR_INSN && code == (BPF_STX | BPF_DW | BPF_ATOMIC) && in->bi.imm == BPF_CMPXCHG;
 	bool is_mov = in->kind == IR_INSN && code == (BPF_ALU64 | BPF_MOV | BPF_X);
 	bool fill = src_read && is_vreg(in->src) && in->src != v && in->dst != v && in->dst != R0 && !is_mov;
-	return call || cmpxchg || (dst_written && in->dst == R0) || fill;
+	return cmpxchg || fill;
 }
 
-/* The last position of v's live range starting with the move at pos, when
- * every appearance of v lies in it, no label does (no other way in) and
- * nothing in it changes r0; else -1. */
-static int r0_window(const struct ir *ir, const struct uses *u, int pos)
+/* The last position of v's live range starting with the copy from p at
+ * pos, when every appearance of v lies in it, no label does (no other way
+ * in) and nothing in it changes p; else -1. An argument (r1-r5) is only
+ * read there: the code may copy it again later, which a helper's result
+ * (r0) is not, as each call makes a new one. */
+static int arg_reg_window(const struct ir *ir, const struct uses *u, int pos, int p)
 {
 	int v = ir->insns[pos].dst, left = u->count[v - VREG_BASE] - 1;
 	if (u->first[v - VREG_BASE] != pos)
@@ -272,27 +328,30 @@ static int r0_window(const struct ir *ir, const struct uses *u, int pos)
 	for (int k = pos + 1; k < ir->len && ir->insns[k].kind != IR_LABEL; k++) {
 		const struct ir_insn *in = &ir->insns[k];
 		left -= appearances(in, v);
+		if (p != R0 && writes(in, v))
+			return -1;
 		/* an instruction reading v reads it before it writes anything */
 		if (!left)
 			return k;
-		if (clobbers_r0(in, v))
+		if (clobbers(in, v, p))
 			return -1;
 	}
 	return -1;
 }
 
-static void forward_helper_results(struct ir *ir, bool *gone)
+static void forward_arg_regs(struct ir *ir, bool *gone)
 {
 	struct uses u;
 	uses_of(ir, &u);
 	for (int pos = 0; pos < ir->len; pos++) {
-		if (!is_mov_from_r0(&ir->insns[pos]))
+		int p = arg_reg_copied(&ir->insns[pos]);
+		if (p < 0)
 			continue;
-		int v = ir->insns[pos].dst, end = r0_window(ir, &u, pos);
+		int v = ir->insns[pos].dst, end = arg_reg_window(ir, &u, pos, p);
 		if (end < 0)
 			continue;
 		for (int k = pos + 1; k <= end; k++)
-			rename_operand(&ir->insns[k], v, R0);
+			rename_operand(&ir->insns[k], v, p);
 		gone[pos] = true;
 		pos = end; /* windows do not overlap: a later one would see v's writes as other registers' */
 	}
@@ -350,7 +409,7 @@ void ir_peephole(struct ir *ir)
 	/* constants first: an instruction they free of a register source no
 	 * longer needs r0 for a fill when lowering */
 	static const pass_fn passes[] = { simplify_jumps, fold_constants, merge_stores, forward_copies,
-					  forward_helper_results };
+					  forward_arg_regs, backward_copies };
 	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
 		bool *gone = calloc(ir->len + 1, sizeof(bool));
 		passes[i](ir, gone);

@@ -15,7 +15,7 @@
  * the dst is r0 itself). r0 is otherwise free because codegen moves a
  * helper's result out of r0 right after the call; ir_peephole leaves a
  * result in r0 only where no instruction before its last use may have a
- * source filled through r0 (clobbers_r0 there). */
+ * source filled through r0 (ir_peephole.c's clobbers). */
 #define SCRATCH_DST R9
 #define SCRATCH_SRC R0
 static const int alloc_regs[] = { R6, R7, R8 };
@@ -23,6 +23,7 @@ static const int alloc_regs[] = { R6, R7, R8 };
 
 struct interval {
 	int start, end; /* IR positions, -1 when the vreg is unused */
+	int uses;       /* appearances in the IR: what spilling it costs */
 	int reg;        /* physical register, or -1 when spilled */
 	int slot;       /* r10 offset when spilled */
 };
@@ -43,6 +44,7 @@ static void compute_intervals(const struct ir *ir, struct interval *iv)
 			if (i->start < 0)
 				i->start = pos;
 			i->end = pos;
+			i->uses++;
 		}
 	}
 
@@ -113,6 +115,14 @@ static int slot_get(struct slots *s, struct frame *frame, int start)
 	return frame_alloc(frame, 8);
 }
 
+/* Whether spilling a costs less than spilling b: fewer uses for the
+ * length of code it frees a register over */
+static bool cheaper(const struct interval *a, const struct interval *b)
+{
+	long da = (long)a->uses * (b->end - b->start + 1), db = (long)b->uses * (a->end - a->start + 1);
+	return da != db ? da < db : a->end > b->end;
+}
+
 static void allocate(const struct ir *ir, struct interval *iv, struct frame *frame)
 {
 	int n = ir->nvregs;
@@ -150,12 +160,14 @@ static void allocate(const struct ir *ir, struct interval *iv, struct frame *fra
 			if (reg_free[alloc_regs[r]])
 				reg = alloc_regs[r];
 		if (reg < 0) {
-			/* spill whichever of cur and the active intervals ends last */
+			/* spill whichever of cur and the active intervals is used
+			 * least (each use of a spilled value is a fill or a spill),
+			 * of those the one ending last */
 			int victim = -1;
 			for (int a = 0; a < nactive; a++)
-				if (iv[active[a]].reg >= 0 && (victim < 0 || iv[active[a]].end > iv[active[victim]].end))
+				if (iv[active[a]].reg >= 0 && (victim < 0 || cheaper(&iv[active[a]], &iv[active[victim]])))
 					victim = a;
-			if (victim >= 0 && iv[active[victim]].end > cur->end) {
+			if (victim >= 0 && cheaper(&iv[active[victim]], cur)) {
 				struct interval *v = &iv[active[victim]];
 				reg = v->reg;
 				v->reg = -1;
@@ -175,12 +187,64 @@ static void allocate(const struct ir *ir, struct interval *iv, struct frame *fra
 	free(slots.free);
 }
 
+/* What the scratch registers hold along straight code: the value of a
+ * spill slot (its offset), or NO_SLOT. A fill of a slot that its register
+ * holds already is not made again. */
+#define NO_SLOT 1
+enum { HELD_R0, HELD_R9 };
+
 struct out {
 	struct prog_code *code;
 	int cap;
 	const char *pending_note;
 	struct loc loc; /* of the IR instruction being lowered */
+	int held[2];
 };
+
+static int *held_of(struct out *o, int reg)
+{
+	return reg == R0 ? &o->held[HELD_R0] : reg == R9 ? &o->held[HELD_R9] : NULL;
+}
+
+static void forget_held(struct out *o)
+{
+	o->held[HELD_R0] = o->held[HELD_R9] = NO_SLOT;
+}
+
+static int mem_size(uint8_t code)
+{
+	static const int bytes[] = { [BPF_B >> 3] = 1, [BPF_H >> 3] = 2, [BPF_W >> 3] = 4, [BPF_DW >> 3] = 8 };
+	return bytes[BPF_SIZE(code) >> 3];
+}
+
+/* After bi: a register it writes no longer holds a slot's value, nor does
+ * a register whose slot it writes; a spill leaves its register holding
+ * the slot's value. */
+static void track_held(struct out *o, struct bpf_insn bi)
+{
+	uint8_t cls = BPF_CLASS(bi.code);
+	bool store = cls == BPF_ST || cls == BPF_STX;
+	if (store && bi.dst_reg == FP) {
+		for (int r = 0; r < 2; r++)
+			if (o->held[r] != NO_SLOT && o->held[r] < bi.off + mem_size(bi.code) && bi.off < o->held[r] + 8)
+				o->held[r] = NO_SLOT;
+	}
+	if (cls == BPF_STX && BPF_MODE(bi.code) == BPF_ATOMIC) { /* a fetch writes src, cmpxchg r0 */
+		int *h = held_of(o, bi.src_reg);
+		if (h)
+			*h = NO_SLOT;
+		o->held[HELD_R0] = NO_SLOT;
+	} else if (cls == BPF_JMP && BPF_OP(bi.code) == BPF_CALL) {
+		o->held[HELD_R0] = NO_SLOT; /* r9 survives calls */
+	} else if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || cls == BPF_LD) {
+		int *h = held_of(o, bi.dst_reg);
+		if (h)
+			*h = NO_SLOT;
+	}
+	int *h = held_of(o, bi.src_reg);
+	if (h && bi.code == (BPF_STX | BPF_MEM | BPF_DW) && bi.dst_reg == FP)
+		*h = bi.off;
+}
 
 static void put(struct out *o, struct bpf_insn bi)
 {
@@ -197,6 +261,18 @@ static void put(struct out *o, struct bpf_insn bi)
 	c->locs[c->len] = o->loc;
 	o->pending_note = NULL;
 	c->insns[c->len++] = bi;
+	track_held(o, bi);
+}
+
+/* reg = the value of spill slot, unless reg holds it already */
+static void fill(struct out *o, int reg, int slot)
+{
+	int *h = held_of(o, reg);
+	if (h && *h == slot)
+		return;
+	put(o, LDX_MEM(BPF_DW, reg, FP, slot));
+	if (h)
+		*h = slot;
 }
 
 /* ld_imm64 of a map's, a map value's or a function's address, recorded for the loader or the linker. */
@@ -232,6 +308,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 	int *label_at = malloc((ir->nlabels + 1) * sizeof(int));
 	int *jump_at = malloc((ir->len + 1) * sizeof(int)); /* output index of each IR jump */
 	struct out o = { .code = code, .cap = code->len };
+	forget_held(&o);
 
 	for (int pos = 0; pos < ir->len; pos++) {
 		const struct ir_insn *in = &ir->insns[pos];
@@ -241,6 +318,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 		}
 		if (in->kind == IR_LABEL) {
 			label_at[in->label] = code->len;
+			forget_held(&o); /* other paths join here */
 			continue;
 		}
 		o.loc = in->loc; /* its spills and fills too */
@@ -268,7 +346,7 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			continue;
 		}
 		if (is_mov && src_spilled) {
-			put(&o, LDX_MEM(BPF_DW, dst_spilled ? SCRATCH_DST : dst, FP, si->slot));
+			fill(&o, dst_spilled ? SCRATCH_DST : dst, si->slot);
 			if (dst_spilled)
 				put(&o, STX_MEM(BPF_DW, FP, SCRATCH_DST, di->slot));
 			continue;
@@ -277,11 +355,11 @@ int ir_lower(const struct ir *ir, struct frame *frame, struct prog_code *code)
 			/* r0 as a fixed dst (a return value being built) must not be
 			 * overwritten by the src; r9 is free then, dst not being spilled */
 			src = dst == R0 ? SCRATCH_DST : SCRATCH_SRC;
-			put(&o, LDX_MEM(BPF_DW, src, FP, si->slot));
+			fill(&o, src, si->slot);
 		}
 		if (dst_spilled) {
 			if (dst_read)
-				put(&o, LDX_MEM(BPF_DW, SCRATCH_DST, FP, di->slot));
+				fill(&o, SCRATCH_DST, di->slot);
 			dst = SCRATCH_DST;
 		}
 

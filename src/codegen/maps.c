@@ -183,30 +183,34 @@ static struct map_res *map_of(struct cg *cg, struct node *map, int *idx)
 	return &cg->res->maps[*idx];
 }
 
-/* A tuple of 8-byte integers, laid end to end over all of size. */
-static bool ints_only(const struct type *t, int size)
+/* A tuple of scalars (integers, pointers, ...), laid end to end over all of
+ * size: writing each writes every byte. */
+static bool scalars_only(const struct type *t, int size)
 {
 	if (t->kind != T_TUPLE)
 		return false;
-	for (int i = 0; i < t->nfields; i++)
-		if (t->fields[i].type->kind != T_INT || t->fields[i].type->size != 8 || t->fields[i].offset != 8 * i)
+	int end = 0;
+	for (int i = 0; i < t->nfields; i++) {
+		const struct field *f = &t->fields[i];
+		if (!type_is_scalar(f->type) || f->offset != end)
 			return false;
-	return 8 * t->nfields == size;
+		end += f->type->size;
+	}
+	return end == size;
 }
 
-/* Whether writing key fills every byte of the map's key t: a tuple of
- * integers, or values that fill themselves (comm) laid end to end. */
+/* Whether writing key fills every byte of the map's key t: a scalar, a
+ * tuple of scalars, or values that fill themselves (comm) laid end to end. */
 static bool key_fills(struct cg *cg, struct node *key, const struct type *t, int size)
 {
-	if (ints_only(t, size))
+	if (scalars_only(t, size) || (type_is_scalar(t) && t->size == size))
 		return true;
 	if (key->kind != N_TUPLE)
 		return emit_writes_all(cg, key, size);
 	int i = 0, end = 0;
 	for (struct node *e = key->tuple.elems; e; e = e->next, i++) {
 		const struct field *f = &t->fields[i];
-		bool fills = f->type->kind == T_INT ? f->type->size == 8 : emit_writes_all(cg, e, f->type->size);
-		if (f->offset != end || !fills)
+		if (f->offset != end || !(type_is_scalar(f->type) || emit_writes_all(cg, e, f->type->size)))
 			return false;
 		end = f->offset + f->type->size;
 	}

@@ -340,6 +340,36 @@ static void build_copy_forward(struct ir *ir, struct frame *frame)
 	ir_peephole(ir);
 }
 
+/* backward_copies: a value computed only to be copied is computed in the
+ * copy's register, but not where a jump leaves on the way (b must stay 5
+ * there) nor where the copy's register is read on the way (c).
+ * a = 7 * 3 + 1, b = 5, c = 1000 + 7: 22 + 5 + 1007 = 1034. */
+static void build_copy_backward(struct ir *ir, struct frame *frame)
+{
+	(void)frame;
+	int x = ir_vreg(ir), t = ir_vreg(ir), a = ir_vreg(ir), u = ir_vreg(ir), b = ir_vreg(ir);
+	int w = ir_vreg(ir), c = ir_vreg(ir), out = ir_label_new(ir);
+	ir_load(ir, 8, x, R1, CTX_SEVEN * 8);
+	ir_mov(ir, t, x);
+	ir_alui(ir, BPF_MUL, t, 3);
+	ir_alui(ir, BPF_ADD, t, 1);
+	ir_mov(ir, a, t);
+	ir_movi(ir, b, 5);
+	ir_mov(ir, u, x);
+	ir_alui(ir, BPF_ADD, u, 100);
+	ir_jump(ir, BPF_JEQ, x, -1, 7, out);
+	ir_mov(ir, b, u);
+	ir_label(ir, out);
+	ir_movi(ir, c, 1000);
+	ir_mov(ir, w, x);
+	ir_alu(ir, BPF_ADD, w, c);
+	ir_mov(ir, c, w);
+	ir_alu(ir, BPF_ADD, a, b);
+	ir_alu(ir, BPF_ADD, a, c);
+	ret_exit(ir, a);
+	ir_peephole(ir);
+}
+
 static const struct lower_case {
 	const char *name;
 	void (*build)(struct ir *ir, struct frame *frame);
@@ -374,19 +404,19 @@ static const struct lower_case {
 	  "   8: exit\n",
 	  "", 14 },
 	{ "loop", build_loop, 0, 0, 16,
-	  "   0: *(u64 *)(r10 -8) = 0\n"
+	  "   0: *(u64 *)(r10 -16) = 0\n"
 	  "   1: r7 = 0\n"
-	  "   2: r8 = 3\n"
-	  "   3: r6 = r7\n"
-	  "   4: r6 *= r8\n"
-	  "   5: *(u64 *)(r10 -16) = 1\n"
-	  "   6: r0 = *(u64 *)(r10 -16)\n"
-	  "   7: r7 += r0\n"
-	  "   8: r9 = *(u64 *)(r10 -8)\n"
-	  "   9: r9 += r6\n"
-	  "  10: *(u64 *)(r10 -8) = r9\n"
+	  "   2: *(u64 *)(r10 -8) = 3\n"
+	  "   3: r8 = r7\n"
+	  "   4: r0 = *(u64 *)(r10 -8)\n"
+	  "   5: r8 *= r0\n"
+	  "   6: r6 = 1\n"
+	  "   7: r7 += r6\n"
+	  "   8: r9 = *(u64 *)(r10 -16)\n"
+	  "   9: r9 += r8\n"
+	  "  10: *(u64 *)(r10 -16) = r9\n"
 	  "  11: if r7 < 0x5 goto pc-9\n"
-	  "  12: r0 = *(u64 *)(r10 -8)\n"
+	  "  12: r0 = *(u64 *)(r10 -16)\n"
 	  "  13: exit\n",
 	  "", 30 },
 	{ "spill", build_spill, 0, 0, 16,
@@ -426,16 +456,15 @@ static const struct lower_case {
 	  "  14: r9 = *(u64 *)(r10 -16)\n"
 	  "  15: r9 *= 1000\n"
 	  "  16: *(u64 *)(r10 -16) = r9\n"
-	  "  17: r9 = *(u64 *)(r10 -16)\n"
-	  "  18: r9 += r7\n"
-	  "  19: *(u64 *)(r10 -16) = r9\n"
-	  "  20: r0 = *(u64 *)(r10 -16)\n"
-	  "  21: exit\n",
+	  "  17: r9 += r7\n"
+	  "  18: *(u64 *)(r10 -16) = r9\n"
+	  "  19: r0 = *(u64 *)(r10 -16)\n"
+	  "  20: exit\n",
 	  "", 6137 },
 	{ "helpers", build_helpers, 0, 0, 32,
 	  "   0: r6 = r1\n"
 	  "   1: r7 = *(u64 *)(r6 +0)\n"
-	  "   2: r6 = 1\n"
+	  "   2: *(u64 *)(r10 -32) = 1\n"
 	  "   3: *(u64 *)(r10 -24) = 2\n"
 	  "   4: *(u64 *)(r10 -8) = 3\n"
 	  "   5: *(u64 *)(r10 -16) = 40\n"
@@ -445,25 +474,18 @@ static const struct lower_case {
 	  "   8: r8 >>= 32\n"
 	  "; nsecs, thrown away: clobbers r0-r5 again\n"
 	  "   9: call bpf_ktime_get_ns#5\n"
-	  "  10: *(u64 *)(r10 -32) = 0\n"
-	  "  11: if r8 != r7 goto pc+15\n"
-	  "  12: r9 = *(u64 *)(r10 -32)\n"
-	  "  13: r9 += r6\n"
-	  "  14: *(u64 *)(r10 -32) = r9\n"
-	  "  15: r0 = *(u64 *)(r10 -24)\n"
-	  "  16: r9 = *(u64 *)(r10 -32)\n"
-	  "  17: r9 += r0\n"
-	  "  18: *(u64 *)(r10 -32) = r9\n"
-	  "  19: r0 = *(u64 *)(r10 -8)\n"
-	  "  20: r9 = *(u64 *)(r10 -32)\n"
-	  "  21: r9 += r0\n"
-	  "  22: *(u64 *)(r10 -32) = r9\n"
-	  "  23: r0 = *(u64 *)(r10 -16)\n"
-	  "  24: r9 = *(u64 *)(r10 -32)\n"
-	  "  25: r9 += r0\n"
-	  "  26: *(u64 *)(r10 -32) = r9\n"
-	  "  27: r0 = *(u64 *)(r10 -32)\n"
-	  "  28: exit\n",
+	  "  10: r6 = 0\n"
+	  "  11: if r8 != r7 goto pc+8\n"
+	  "  12: r0 = *(u64 *)(r10 -32)\n"
+	  "  13: r6 += r0\n"
+	  "  14: r0 = *(u64 *)(r10 -24)\n"
+	  "  15: r6 += r0\n"
+	  "  16: r0 = *(u64 *)(r10 -8)\n"
+	  "  17: r6 += r0\n"
+	  "  18: r0 = *(u64 *)(r10 -16)\n"
+	  "  19: r6 += r0\n"
+	  "  20: r0 = r6\n"
+	  "  21: exit\n",
 	  "", 46 },
 	{ "map", build_map, 0, 0, 16,
 	  "   0: *(u32 *)(r10 -8) = 0\n"
@@ -491,18 +513,17 @@ static const struct lower_case {
 	  "2:1 11:1", 77 },
 	{ "r0_across_fills", build_r0_across_fills, 0, 0, 32, NULL, "", 34 },
 	{ "peephole_shapes", build_peephole_shapes, 0, 0, 8,
-	  "   0: r6 = r1\n"
-	  "   1: r7 = *(u64 *)(r6 +0)\n"
-	  "   2: *(u64 *)(r10 -8) = 7\n"
-	  "   3: call bpf_get_current_pid_tgid#14\n"
-	  "   4: r0 >>= 32\n"
-	  "   5: r6 = 0\n"
-	  "   6: if r0 != r7 goto pc+3\n"
-	  "   7: r6 = *(u64 *)(r10 -8)\n"
-	  "   8: if r6 != 0x7 goto pc+1\n"
-	  "   9: r6 = 1\n"
-	  "  10: r0 = r6\n"
-	  "  11: exit\n",
+	  "   0: r6 = *(u64 *)(r1 +0)\n"
+	  "   1: *(u64 *)(r10 -8) = 7\n"
+	  "   2: call bpf_get_current_pid_tgid#14\n"
+	  "   3: r0 >>= 32\n"
+	  "   4: r7 = 0\n"
+	  "   5: if r0 != r6 goto pc+3\n"
+	  "   6: r7 = *(u64 *)(r10 -8)\n"
+	  "   7: if r7 != 0x7 goto pc+1\n"
+	  "   8: r7 = 1\n"
+	  "   9: r0 = r7\n"
+	  "  10: exit\n",
 	  "", 1 },
 	/* two spill slots on top of 496 bytes fill the stack exactly */
 	{ "copy_forward", build_copy_forward, 0, 0, 0,
@@ -516,6 +537,32 @@ static const struct lower_case {
 	  "   7: r0 = r8\n"
 	  "   8: exit\n",
 	  "", 108 },
+	{ "copy_backward", build_copy_backward, 0, 0, 16,
+	  "   0: r6 = *(u64 *)(r1 +8)\n"
+	  "   1: *(u64 *)(r10 -16) = r6\n"
+	  "   2: r9 = *(u64 *)(r10 -16)\n"
+	  "   3: r9 *= 3\n"
+	  "   4: *(u64 *)(r10 -16) = r9\n"
+	  "   5: r9 += 1\n"
+	  "   6: *(u64 *)(r10 -16) = r9\n"
+	  "   7: *(u64 *)(r10 -8) = 5\n"
+	  "   8: r8 = r6\n"
+	  "   9: r8 += 100\n"
+	  "  10: if r6 == 0x7 goto pc+1\n"
+	  "  11: *(u64 *)(r10 -8) = r8\n"
+	  "  12: r8 = 1000\n"
+	  "  13: r7 = r6\n"
+	  "  14: r7 += r8\n"
+	  "  15: r8 = r7\n"
+	  "  16: r0 = *(u64 *)(r10 -8)\n"
+	  "  17: r9 = *(u64 *)(r10 -16)\n"
+	  "  18: r9 += r0\n"
+	  "  19: *(u64 *)(r10 -16) = r9\n"
+	  "  20: r9 += r8\n"
+	  "  21: *(u64 *)(r10 -16) = r9\n"
+	  "  22: r0 = *(u64 *)(r10 -16)\n"
+	  "  23: exit\n",
+	  "", 1034 },
 	{ "stack_full", build_spill, 496, 0, 512, NULL, "", 12345 },
 	{ "stack_overflow", build_spill, 504, -1, 520, NULL, "", 0 },
 };
