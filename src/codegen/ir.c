@@ -151,6 +151,12 @@ uint8_t bpf_size(int bytes)
 	}
 }
 
+int bpf_size_bytes(uint8_t code)
+{
+	static const int bytes[] = { [BPF_B >> 3] = 1, [BPF_H >> 3] = 2, [BPF_W >> 3] = 4, [BPF_DW >> 3] = 8 };
+	return bytes[BPF_SIZE(code) >> 3];
+}
+
 void ir_mov(struct ir *ir, int dst, int src) { ir_emit(ir, MOV64_REG(0, 0), dst, src); }
 void ir_movi(struct ir *ir, int dst, int32_t imm) { ir_emit(ir, MOV64_IMM(0, imm), dst, 0); }
 void ir_alu(struct ir *ir, uint8_t op, int dst, int src) { ir_emit(ir, ALU64_REG(op, 0, 0), dst, src); }

@@ -101,6 +101,8 @@ void ir_call(struct ir *ir, int helper);
 void ir_extend(struct ir *ir, int v, int size, bool is_signed);
 /* BPF size code (BPF_B/H/W/DW) for a byte size 1/2/4/8 */
 uint8_t bpf_size(int bytes);
+/* Byte size 1/2/4/8 of a load or store's size code */
+int bpf_size_bytes(uint8_t code);
 
 /* One BPF function being built: its code and its stack frame. */
 struct ir_func {

@@ -362,10 +362,9 @@ static void forward_arg_regs(struct ir *ir, bool *gone)
 
 static int store_imm_size(const struct ir_insn *in)
 {
-	static const int bytes[] = { [BPF_B >> 3] = 1, [BPF_H >> 3] = 2, [BPF_W >> 3] = 4, [BPF_DW >> 3] = 8 };
 	if (in->kind != IR_INSN || BPF_CLASS(in->bi.code) != BPF_ST || BPF_MODE(in->bi.code) != BPF_MEM)
 		return 0;
-	return bytes[BPF_SIZE(in->bi.code) >> 3];
+	return bpf_size_bytes(in->bi.code);
 }
 
 /* Two constants stored side by side, the first aligned for both, become

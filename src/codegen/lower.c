@@ -211,12 +211,6 @@ static void forget_held(struct out *o)
 	o->held[HELD_R0] = o->held[HELD_R9] = NO_SLOT;
 }
 
-static int mem_size(uint8_t code)
-{
-	static const int bytes[] = { [BPF_B >> 3] = 1, [BPF_H >> 3] = 2, [BPF_W >> 3] = 4, [BPF_DW >> 3] = 8 };
-	return bytes[BPF_SIZE(code) >> 3];
-}
-
 /* After bi: a register it writes no longer holds a slot's value, nor does
  * a register whose slot it writes; a spill leaves its register holding
  * the slot's value. */
@@ -226,7 +220,7 @@ static void track_held(struct out *o, struct bpf_insn bi)
 	bool store = cls == BPF_ST || cls == BPF_STX;
 	if (store && bi.dst_reg == FP) {
 		for (int r = 0; r < 2; r++)
-			if (o->held[r] != NO_SLOT && o->held[r] < bi.off + mem_size(bi.code) && bi.off < o->held[r] + 8)
+			if (o->held[r] != NO_SLOT && o->held[r] < bi.off + bpf_size_bytes(bi.code) && bi.off < o->held[r] + 8)
 				o->held[r] = NO_SLOT;
 	}
 	if (cls == BPF_STX && BPF_MODE(bi.code) == BPF_ATOMIC) { /* a fetch writes src, cmpxchg r0 */
