@@ -225,7 +225,7 @@ static int emit_strcmp_literal(struct cg *cg, int base, int off, int size, const
 			       bool equal)
 {
 	struct ir *ir = cg->ir;
-	int r = ir_vreg(ir), c = ir_vreg(ir), differ = ir_label_new(ir), done = ir_label_new(ir);
+	int r = ir_vreg(ir), c = ir_vreg(ir), differ = ir_label_new(ir);
 	int n = lit->str.len + 1;
 	if (n > limit)
 		n = limit;
@@ -240,11 +240,7 @@ static int emit_strcmp_literal(struct cg *cg, int base, int off, int size, const
 		ir_load(ir, 1, c, base, off + i);
 		ir_jump(ir, BPF_JNE, c, -1, i < lit->str.len ? (unsigned char)lit->str.bytes[i] : 0, differ);
 	}
-	ir_movi(ir, r, equal);
-	ir_jump(ir, BPF_JA, 0, -1, 0, done);
-	ir_label(ir, differ);
-	ir_movi(ir, r, !equal);
-	ir_label(ir, done);
+	ir_join_values(ir, r, equal, differ, !equal);
 	return r;
 }
 
@@ -253,7 +249,7 @@ static int emit_strcmp(struct cg *cg, int a_off, int b_off, int size, int limit,
 {
 	struct ir *ir = cg->ir;
 	int r = ir_vreg(ir), a = ir_vreg(ir), b = ir_vreg(ir);
-	int differ = ir_label_new(ir), same = ir_label_new(ir), done = ir_label_new(ir);
+	int differ = ir_label_new(ir), same = ir_label_new(ir);
 	for (int i = 0; i < size && i < limit; i++) {
 		ir_load(ir, 1, a, FP, a_off + i);
 		ir_load(ir, 1, b, FP, b_off + i);
@@ -261,11 +257,7 @@ static int emit_strcmp(struct cg *cg, int a_off, int b_off, int size, int limit,
 		ir_jump(ir, BPF_JEQ, a, -1, 0, same);
 	}
 	ir_label(ir, same);
-	ir_movi(ir, r, equal);
-	ir_jump(ir, BPF_JA, 0, -1, 0, done);
-	ir_label(ir, differ);
-	ir_movi(ir, r, !equal);
-	ir_label(ir, done);
+	ir_join_values(ir, r, equal, differ, !equal);
 	return r;
 }
 
@@ -364,13 +356,9 @@ void emit_branch(struct cg *cg, struct node *n, bool when, int label)
 static int emit_logical(struct cg *cg, struct node *n)
 {
 	struct ir *ir = cg->ir;
-	int r = ir_vreg(ir), no = ir_label_new(ir), done = ir_label_new(ir);
+	int r = ir_vreg(ir), no = ir_label_new(ir);
 	emit_branch(cg, n, false, no);
-	ir_movi(ir, r, 1);
-	ir_jump(ir, BPF_JA, 0, -1, 0, done);
-	ir_label(ir, no);
-	ir_movi(ir, r, 0);
-	ir_label(ir, done);
+	ir_join_values(ir, r, 1, no, 0);
 	return r;
 }
 
@@ -418,7 +406,7 @@ static int emit_array_equal(struct cg *cg, struct node *n)
 	struct ir *ir = cg->ir;
 	int size = ty(cg, n->binop.left)->size, mark = frame_mark(&cg->frame);
 	int a = frame_alloc(&cg->frame, size), b = frame_alloc(&cg->frame, size);
-	int r = ir_vreg(ir), x = ir_vreg(ir), y = ir_vreg(ir), differ = ir_label_new(ir), done = ir_label_new(ir);
+	int r = ir_vreg(ir), x = ir_vreg(ir), y = ir_vreg(ir), differ = ir_label_new(ir);
 	bool equal = n->binop.op == OP_EQ;
 	emit_expr_to(cg, n->binop.left, FP, a);
 	emit_expr_to(cg, n->binop.right, FP, b);
@@ -429,11 +417,7 @@ static int emit_array_equal(struct cg *cg, struct node *n)
 		ir_jump(ir, BPF_JNE, x, y, 0, differ);
 		i += chunk;
 	}
-	ir_movi(ir, r, equal);
-	ir_jump(ir, BPF_JA, 0, -1, 0, done);
-	ir_label(ir, differ);
-	ir_movi(ir, r, !equal);
-	ir_label(ir, done);
+	ir_join_values(ir, r, equal, differ, !equal);
 	frame_release(&cg->frame, mark);
 	return r;
 }

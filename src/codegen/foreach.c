@@ -163,17 +163,13 @@ static int emit_callback(struct cg *cg, struct node *n, const struct body_uses *
 	emit_vars_init(cg, n);
 	emit_element(cg, n, loop_var(cg, n), key, val);
 
-	int next = ir_label_new(ir), stop = ir_label_new(ir), done = ir_label_new(ir);
+	int next = ir_label_new(ir), stop = ir_label_new(ir);
 	cg->loop_continue = next;
 	cg->loop_break = stop;
 	cg->exit_label = s->exit ? ir_label_new(ir) : -1;
 	emit_stmts(cg, n->foreach.body);
 	ir_label(ir, next);
-	ir_movi(ir, ret, 0);
-	ir_jump(ir, BPF_JA, 0, -1, 0, done);
-	ir_label(ir, stop);
-	ir_movi(ir, ret, 1);
-	ir_label(ir, done);
+	ir_join_values(ir, ret, 0, stop, 1);
 	for (int i = 0; i < cg->nvars; i++)
 		if (s->vars[i])
 			ir_store(ir, 8, fp, s->vars[i], cg->vars[i].vreg);

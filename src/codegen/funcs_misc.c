@@ -121,7 +121,7 @@ static int emit_strcontains(struct cg *cg, struct node *call)
 	}
 	int mark = frame_mark(&cg->frame);
 	struct str_operand hay = str_operand(cg, hay_n), needle = str_operand(cg, needle_n);
-	int found = ir_label_new(ir), not_found = ir_label_new(ir), done = ir_label_new(ir);
+	int found = ir_label_new(ir), not_found = ir_label_new(ir);
 	int h = ir_vreg(ir), c = ir_vreg(ir), first = ir_vreg(ir);
 	for (int j = 0; hay.size >= needle.size && j <= hay.size - needle.size; j++) {
 		int next = ir_label_new(ir);
@@ -147,11 +147,7 @@ static int emit_strcontains(struct cg *cg, struct node *call)
 		ir_label(ir, next);
 	}
 	ir_label(ir, not_found);
-	ir_movi(ir, r, 0);
-	ir_jump(ir, BPF_JA, 0, -1, 0, done);
-	ir_label(ir, found);
-	ir_movi(ir, r, 1);
-	ir_label(ir, done);
+	ir_join_values(ir, r, 0, found, 1);
 	frame_release(&cg->frame, mark);
 	return r;
 }

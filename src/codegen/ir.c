@@ -71,6 +71,16 @@ void ir_label(struct ir *ir, int label)
 	append(ir, IR_LABEL)->label = label;
 }
 
+void ir_join_values(struct ir *ir, int r, int32_t a, int other, int32_t b)
+{
+	int done = ir_label_new(ir);
+	ir_movi(ir, r, a);
+	ir_jump(ir, BPF_JA, 0, -1, 0, done);
+	ir_label(ir, other);
+	ir_movi(ir, r, b);
+	ir_label(ir, done);
+}
+
 void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label)
 {
 	struct ir_insn *i = append(ir, IR_JUMP);

@@ -65,6 +65,9 @@ int ir_label_new(struct ir *ir);
 /* Append a BPF instruction built with insn.h; dst/src give the real operands. */
 void ir_emit(struct ir *ir, struct bpf_insn bi, int dst, int src);
 void ir_label(struct ir *ir, int label);
+/* r = a on the path falling in here, b on the jumps to label other: a
+ * test's two outcomes joined into one value. */
+void ir_join_values(struct ir *ir, int r, int32_t a, int other, int32_t b);
 /* Jump to label: op is BPF_JA for unconditional, else compares dst with src (or imm when src < 0). */
 void ir_jump(struct ir *ir, uint8_t op, int dst, int src, int32_t imm, int label);
 /* The same on the low 32 bits (BPF_JMP32): for a helper whose kernel side
