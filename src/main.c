@@ -132,7 +132,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+e:d:c:p:lvhVqkB:o:f:I:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:d:c:p:lvhVqkB:o:f:I:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			cl->list = true;
