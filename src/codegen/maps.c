@@ -398,7 +398,7 @@ static void emit_aggregate(struct cg *cg, int idx, const struct map_res *m, int 
 		ir_storei(ir, 8, FP, val, 1);
 	if (m->value_size == 16)
 		ir_storei(ir, 8, FP, val + 8, 1);
-	emit_map_put(cg, idx, key_off, val, BPF_NOEXIST);
+	emit_map_put(cg, idx, key_off, val, BPF_ANY);
 	ir_label(ir, done);
 }
 
