@@ -38,6 +38,8 @@ static void usage(FILE *out)
 	      "    -c 'CMD'       run CMD (words split at spaces) once the probes are attached;\n"
 	      "                   exit when it exits (`cpid` is its pid)\n"
 	      "    -p PID         follow the process PID: exit when it exits\n"
+	      "    --usdt-file-activation\n"
+	      "                   accepted: usdt semaphores are always set in every process of the file\n"
 	      "    -l [pattern]   list the attach points that match the pattern\n"
 	      "    -d ast         print the syntax tree and exit\n"
 	      "    -d insns       print the emitted BPF instructions and exit\n"
@@ -93,7 +95,7 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-enum { OPT_DRY_RUN = 256, OPT_UNSAFE, OPT_INFO, OPT_NO_WARNINGS, OPT_INCLUDE };
+enum { OPT_DRY_RUN = 256, OPT_UNSAFE, OPT_INFO, OPT_NO_WARNINGS, OPT_INCLUDE, OPT_USDT_FILE_ACTIVATION };
 
 struct cmdline {
 	const char *prog, *dump, *cmd, *pid; /* -e, -d, -c, -p */
@@ -129,6 +131,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 		{ "info", no_argument, NULL, OPT_INFO },
 		{ "no-warnings", no_argument, NULL, OPT_NO_WARNINGS },
 		{ "include", required_argument, NULL, OPT_INCLUDE },
+		{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 		{ 0 },
 	};
 	int c;
@@ -198,6 +201,10 @@ static int parse_options(int argc, char **argv, struct cmdline *cl)
 			break;
 		case OPT_NO_WARNINGS:
 			diag_set_no_warnings(true);
+			break;
+		case OPT_USDT_FILE_ACTIVATION:
+			/* what scry always does: a semaphore is the uprobe's reference
+			 * counter, which the kernel sets in every process of the file */
 			break;
 		default:
 			usage(stderr);
