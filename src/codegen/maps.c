@@ -367,10 +367,16 @@ static void emit_aggregate(struct cg *cg, int idx, const struct map_res *m, int 
 		break;
 	case AGG_MIN:
 	case AGG_MAX: {
-		int skip = ir_label_new(ir);
+		/* this CPU's slot of a key another CPU made is zero and unseen:
+		 * its first value is taken as it is, and marks it seen */
+		int skip = ir_label_new(ir), take = ir_label_new(ir);
+		ir_load(ir, 8, t, p, 8);
+		ir_jump(ir, BPF_JEQ, t, -1, 0, take);
 		ir_load(ir, 8, t, p, 0);
 		ir_jump(ir, agg == AGG_MIN ? BPF_JSLE : BPF_JSGE, t, x, 0, skip);
+		ir_label(ir, take);
 		ir_store(ir, 8, p, 0, x);
+		ir_storei(ir, 8, p, 8, 1);
 		ir_label(ir, skip);
 		break;
 	}
