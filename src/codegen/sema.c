@@ -208,8 +208,8 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 		return NULL;
 	}
 	warn_signs(cg, op, n->binop.left, l, n->binop.right, r, &n->binop.op_loc);
-	if (op == OP_LAND || op == OP_LOR || is_comparison(op))
-		return &type_u64;
+	/* a comparison's 0 or 1 is typed as arithmetic is, as bpftrace types
+	 * it: (1 == 1) < -1 compares signed */
 	return arith_result(l, r);
 }
 
@@ -530,7 +530,8 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 				   tname(l, a), tname(r, b));
 			break;
 		}
-		t = l->kind == T_INT ? arith_result(l, r) : (l->size >= r->size ? l : r);
+		/* an integer is signed as the first branch is, as bpftrace has it */
+		t = l->kind == T_INT ? type_int(8, l->is_signed) : (l->size >= r->size ? l : r);
 		break;
 	}
 	case N_FIELD:
