@@ -10,30 +10,36 @@
 
 #include "codegen/cg.h"
 
-static const struct type *key_type(struct cg *cg, struct node *key, bool *ok)
+/* A key's type, a multi-key's the tuple of its keys; integers are 64-bit.
+ * A tuple is no key (bpftrace refuses it, keys being compared bytewise). */
+static const struct type *key_elem_type(struct cg *cg, struct node *map, struct node *e, bool *ok)
 {
+	const struct type *t = sema_expr(cg, e);
+	if (!t) {
+		*ok = false;
+	} else if (t->kind == T_TUPLE) {
+		sema_error(cg, &map->loc, "%s",
+			   "tuple cannot be used as a map key. Try a multi-key associative array instead (eg `@map[$1, $2] = ...)`.");
+		*ok = false;
+	} else if (t->kind == T_INT) {
+		t = type_int(8, t->is_signed);
+	}
+	return t;
+}
+
+static const struct type *key_type(struct cg *cg, struct node *map, bool *ok)
+{
+	struct node *key = map->map.key;
 	*ok = true;
 	if (!key)
 		return NULL;
-	if (key->kind == N_TUPLE) {
-		const struct type *elems[32];
-		int n = 0;
-		for (struct node *e = key->tuple.elems; e && n < 32; e = e->next) {
-			const struct type *t = sema_expr(cg, e);
-			if (!t) {
-				*ok = false;
-				return NULL;
-			}
-			elems[n++] = t->kind == T_INT ? type_int(8, t->is_signed) : t;
-		}
-		return type_tuple(elems, n);
-	}
-	const struct type *t = sema_expr(cg, key);
-	if (!t)
-		*ok = false;
-	else if (t->kind == T_INT)
-		t = type_int(8, t->is_signed);
-	return t;
+	if (!map->map.multi_key)
+		return key_elem_type(cg, map, key, ok);
+	const struct type *elems[32];
+	int n = 0;
+	for (struct node *e = key->tuple.elems; e && n < 32; e = e->next)
+		elems[n++] = key_elem_type(cg, map, e, ok);
+	return *ok ? type_tuple(elems, n) : NULL;
 }
 
 static void key_names(const struct type *key, bool multi, char *buf, size_t len)
@@ -42,16 +48,14 @@ static void key_names(const struct type *key, bool multi, char *buf, size_t len)
 		snprintf(buf, len, "[]");
 		return;
 	}
+	/* bpftrace names an integer key unsigned, whatever its sign */
 	char inner[256] = "";
-	if (multi) {
-		size_t o = 0;
-		for (int i = 0; i < key->nfields; i++) {
-			char t[128];
-			type_name(key->fields[i].type, t, sizeof(t));
-			o += snprintf(inner + o, sizeof(inner) - o, "%s%s", i ? ", " : "", t);
-		}
-	} else {
-		type_name(key, inner, sizeof(inner));
+	size_t o = 0;
+	for (int i = 0; i < (multi ? key->nfields : 1); i++) {
+		const struct type *k = multi ? key->fields[i].type : key;
+		char t[128];
+		type_name(k->kind == T_INT ? type_int(8, false) : k, t, sizeof(t));
+		o += snprintf(inner + o, sizeof(inner) - o, "%s%s", i ? ", " : "", t);
 	}
 	snprintf(buf, len, "[%s]", inner);
 }
@@ -99,12 +103,12 @@ static uint32_t array_entries(const struct map_res *m)
 int map_declare(struct cg *cg, struct node *map, const struct type *value, const struct node *call)
 {
 	bool ok;
-	const struct type *key = key_type(cg, map->map.key, &ok);
+	const struct type *key = key_type(cg, map, &ok);
 	if (!ok)
 		return -1;
 	char name[256];
 	snprintf(name, sizeof(name), "@%s", map->map.name);
-	bool multi = map->map.key && map->map.key->kind == N_TUPLE;
+	bool multi = map->map.multi_key;
 	int idx = resources_find_map(cg->res, name);
 
 	if (idx < 0) {
@@ -236,7 +240,7 @@ int emit_map_key(struct cg *cg, struct node *map)
 	/* keys are compared bytewise: padding and string tails must be zero */
 	if (!key_fills(cg, key, m->key, m->key_size))
 		emit_zero(cg, FP, off, m->key_size);
-	if (key->kind == N_TUPLE) {
+	if (map->map.multi_key) {
 		int i = 0;
 		for (struct node *e = key->tuple.elems; e; e = e->next, i++) {
 			const struct field *f = &m->key->fields[i];

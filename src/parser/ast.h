@@ -167,7 +167,8 @@ struct node {
 		} positional;
 		struct {
 			char *name;
-			struct node *key;
+			struct node *key; /* with multi_key, the N_TUPLE of @m[a, b]'s keys */
+			bool multi_key;
 		} map;
 		struct {
 			char *name;

@@ -544,6 +544,7 @@ map:
 			struct node *t = mk(N_TUPLE, &@3);
 			t->tuple.elems = $3.head;
 			$$->map.key = t;
+			$$->map.multi_key = true;
 		} else {
 			$$->map.key = $3.head;
 		}
