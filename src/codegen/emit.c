@@ -509,6 +509,8 @@ static int emit_unop(struct cg *cg, struct node *n)
 		ir_alui(ir, BPF_NEG, v, 0);
 	else if (n->unop.op == OP_BNOT)
 		ir_alui(ir, BPF_XOR, v, -1);
+	if (n->unop.size && n->unop.size < 8) /* sema: a narrower unsigned value's width */
+		ir_extend(ir, v, n->unop.size, false);
 	return v;
 }
 

@@ -14,17 +14,6 @@ static void type_error(struct cg *cg, const struct node *call, const char *what,
 
 /* ---- bswap(n): the bytes of an integer reversed, unsigned of its width ---- */
 
-/* The width of an integer: a variable's is that of its first value. */
-static int int_width(struct cg *cg, const struct node *n)
-{
-	if (n->kind == N_VAR) {
-		const struct var *v = var_find(cg, n->ident.name);
-		if (v && v->int_size)
-			return v->int_size;
-	}
-	return ty(cg, n)->size;
-}
-
 static const struct type *check_bswap(struct cg *cg, struct node *call)
 {
 	const struct type *t = sema_expr(cg, call->call.args);

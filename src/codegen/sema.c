@@ -51,6 +51,16 @@ struct var *var_find(struct cg *cg, const char *name)
 	return found;
 }
 
+int int_width(struct cg *cg, const struct node *n)
+{
+	if (n->kind == N_VAR) {
+		const struct var *v = var_find(cg, n->ident.name);
+		if (v && v->int_size)
+			return v->int_size;
+	}
+	return ty(cg, n)->size;
+}
+
 struct var *var_define(struct cg *cg, const char *name, const struct type *t)
 {
 	if (!(cg->nvars & (cg->nvars - 1))) /* 0, 1, 2, 4...: double the room */
@@ -516,6 +526,10 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 			break;
 		}
 		t = n->unop.op == OP_LNOT ? &type_u64 : type_int(8, o->is_signed);
+		/* - and ~ of a narrower unsigned value keep its width, as bpftrace
+		 * computes them: ~(uint32)0 is 4294967295 */
+		if ((n->unop.op == OP_NEG || n->unop.op == OP_BNOT) && !o->is_signed)
+			n->unop.size = int_width(cg, n->unop.operand);
 		break;
 	}
 	case N_TERNARY: {

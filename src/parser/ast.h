@@ -183,7 +183,7 @@ struct node {
 			enum op op;
 			struct node *operand;
 			bool postfix;
-			int size; /* OP_DEREF: bytes read, set by semantic analysis */
+			int size; /* set by semantic analysis: OP_DEREF's bytes read, the width - and ~ keep */
 		} unop;
 		struct {
 			struct node *cond, *then, *els;
