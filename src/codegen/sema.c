@@ -182,6 +182,20 @@ static const struct type *sema_array_binop(struct cg *cg, struct node *n, const 
 	return ok ? &type_u64 : NULL;
 }
 
+/* bpftrace's warning for `str == "literal"` with a literal longer than
+ * the string's size (its terminating NUL included, as bpftrace counts) */
+static void warn_literal_longer(struct cg *cg, struct node *n, const struct type *l, const struct type *r)
+{
+	bool left_lit = n->binop.left->kind == N_STR, right_lit = n->binop.right->kind == N_STR;
+	if (left_lit == right_lit)
+		return;
+	const struct node *lit = left_lit ? n->binop.left : n->binop.right;
+	int size = left_lit ? r->size : l->size;
+	if (lit->str.len > size)
+		sema_warning(cg, &n->loc, "The literal is longer than the variable string (size=%d), condition will always be false",
+			     size);
+}
+
 static const struct type *sema_binop(struct cg *cg, struct node *n)
 {
 	const struct type *l = sema_expr(cg, n->binop.left);
@@ -206,6 +220,8 @@ static const struct type *sema_binop(struct cg *cg, struct node *n)
 	if (l->kind == T_ARRAY && r->kind == T_ARRAY)
 		return sema_array_binop(cg, n, l, r);
 	if (l->kind == T_STR || r->kind == T_STR) {
+		if (l->kind == r->kind && op == OP_EQ)
+			warn_literal_longer(cg, n, l, r);
 		if (l->kind == r->kind && (op == OP_EQ || op == OP_NE))
 			return &type_u64;
 		sema_error(cg, &n->loc, "Type mismatch for '%s': comparing '%s' with '%s'", op_spelling(op),
@@ -582,18 +598,12 @@ const struct type *sema_expr(struct cg *cg, struct node *n)
 		}
 		const struct type *agg = sema_agg_read(cg, n->cast.operand);
 		if (agg) {
-			/* bpftrace points at the "(type)" */
-			struct loc l = n->loc;
-			l.last_line = n->cast.operand->loc.first_line;
-			l.last_column = n->cast.operand->loc.first_column;
-			sema_error(cg, &l, "Casts are not supported for type: \"%s\"", tname(agg, a));
+			sema_error(cg, &n->cast.head, "Casts are not supported for type: \"%s\"", tname(agg, a));
 			break;
 		}
 		if ((o->kind != T_INT && o->kind != T_PTR) || (to->kind != T_INT && to->kind != T_PTR)) {
 			/* bpftrace 0.17's wording; it points at the "(type)" */
-			struct loc l = n->loc;
-			l.last_line = n->cast.operand->loc.first_line;
-			l.last_column = n->cast.operand->loc.first_column;
+			const struct loc l = n->cast.head;
 			if (o->kind == T_RECORD)
 				sema_error(cg, &l, "Cannot cast from struct type \"%s\"", tname(o, a));
 			else if (o->kind == T_NONE)

@@ -199,6 +199,7 @@ struct node {
 		struct {
 			struct node *tspec; /* N_TYPESPEC */
 			struct node *operand;
+			struct loc head; /* "(type)", to its first '*': where bpftrace's errors point */
 		} cast;
 		struct {
 			struct node *elems;

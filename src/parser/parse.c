@@ -64,7 +64,7 @@ struct node *parse_script(const struct source *src, const struct pp_opts *opts)
 	if (pp_run(src, opts, &pp) < 0)
 		return NULL;
 	const char *text = pp.script;
-	struct lex_extra extra = { .line = 1, .col = 1 };
+	struct lex_extra extra = { .line = 1, .col = 1, .step_line = 1, .step_col = 1 };
 	yyscan_t scanner;
 	if (yylex_init_extra(&extra, &scanner))
 		abort();

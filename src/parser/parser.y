@@ -173,11 +173,13 @@ static struct node *mk_cast(struct node *tspec, struct node *operand, const YYLT
 		span.last_line = rparen->last_line;
 		span.last_column = rparen->last_column;
 	}
+	struct loc head = span;
 	span.last_column += is_bare_tag(tspec->tspec.name);
 	tspec->loc = span;
 	struct node *n = mk(N_CAST, l);
 	n->cast.tspec = tspec;
 	n->cast.operand = operand;
+	n->cast.head = head;
 	return n;
 }
 
