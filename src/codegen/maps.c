@@ -11,7 +11,7 @@
 #include "codegen/cg.h"
 
 /* A key's type, a multi-key's the tuple of its keys; integers are 64-bit.
- * A tuple is no key (bpftrace refuses it, keys being compared bytewise). */
+ * A tuple is no key: bpftrace refuses it and points to a multi-key. */
 static const struct type *key_elem_type(struct cg *cg, struct node *map, struct node *e, bool *ok)
 {
 	const struct type *t = sema_expr(cg, e);
