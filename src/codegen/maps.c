@@ -553,6 +553,23 @@ int emit_map_update(struct cg *cg, struct node *map, enum op op, int x)
 	return v;
 }
 
+/* A keyed histogram is one hash entry per bucket: delete them all, the
+ * bucket ending the key counted from 0 (bpftrace 0.17 deletes the one
+ * whose number its stack happens to hold; later bpftraces the histogram) */
+static void emit_delete_buckets(struct cg *cg, int idx, const struct map_res *m, int key)
+{
+	struct ir *ir = cg->ir;
+	int bucket = ir_vreg(ir), next = ir_label_new(ir);
+	ir_movi(ir, bucket, 0);
+	ir_label(ir, next);
+	ir_store(ir, 8, FP, key + (int)m->key_size - 8, bucket);
+	ir_map(ir, R1, idx);
+	emit_addr(cg, R2, FP, key);
+	ir_call(ir, BPF_FUNC_map_delete_elem); /* absent buckets: no -k warning */
+	ir_alui(ir, BPF_ADD, bucket, 1);
+	ir_jump(ir, BPF_JLT, bucket, -1, map_buckets(m), next);
+}
+
 void emit_map_delete(struct cg *cg, struct node *map)
 {
 	int idx;
@@ -566,6 +583,8 @@ void emit_map_delete(struct cg *cg, struct node *map)
 		ir_jump(cg->ir, BPF_JEQ, p, -1, 0, done);
 		ir_storei(cg->ir, 8, p, 0, 0);
 		ir_label(cg->ir, done);
+	} else if (has_bucket(m->value)) {
+		emit_delete_buckets(cg, idx, m, key);
 	} else {
 		ir_map(cg->ir, R1, idx);
 		emit_addr(cg, R2, FP, key);
