@@ -119,6 +119,8 @@ void sema_stmts(struct cg *cg, struct node *stmts);
 struct var *var_find(struct cg *cg, const char *name);
 /* The width of an integer: a variable's is that of its first value. */
 int int_width(struct cg *cg, const struct node *n);
+/* An integer literal, negated or not ($1 is one once substituted): its value. */
+bool int_literal(const struct node *n, int64_t *v);
 /* A new variable, in the scope of the for loop being analysed (if any). */
 struct var *var_define(struct cg *cg, const char *name, const struct type *t);
 const struct type *sema_update_target(struct cg *cg, struct node *target, const char *op, const struct loc *loc);

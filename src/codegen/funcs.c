@@ -602,9 +602,58 @@ int emit_first_arg(struct cg *cg, struct node *call)
 
 /* ---- aggregations: only the check; maps.c emits the update ---- */
 
+bool int_literal(const struct node *n, int64_t *v)
+{
+	bool neg = n->kind == N_UNOP && n->unop.op == OP_NEG;
+	const struct node *i = neg ? n->unop.operand : n;
+	if (i->kind != N_INT)
+		return false;
+	*v = neg ? -(int64_t)i->integer.value : (int64_t)i->integer.value;
+	return true;
+}
+
+/* lhist()'s min, max and step: literals, in range; bpftrace 0.17's checks
+ * and words, all of them said. */
+static bool check_lhist_range(struct cg *cg, struct node *call)
+{
+	int64_t v[3];
+	int i = 0;
+	for (struct node *p = call->call.args->next; p; p = p->next, i++) {
+		if (!int_literal(p, &v[i])) {
+			sema_error(cg, &call->loc, "lhist() expects a integer literal (%s provided)",
+				   type_kind_name(arg_type(cg, p)));
+			return false;
+		}
+	}
+	long long min = v[0], max = v[1], step = v[2];
+	bool ok = true;
+	if (step <= 0) {
+		sema_error(cg, &call->loc, "lhist() step must be >= 1 (%lld provided)", step);
+		ok = false;
+	} else if ((max - min) / step > 1000) {
+		sema_error(cg, &call->loc, "lhist() too many buckets, must be <= 1000 (would need %lld)", (max - min) / step);
+		ok = false;
+	}
+	if (min < 0) {
+		sema_error(cg, &call->loc, "lhist() min must be non-negative (provided min %lld)", min);
+		ok = false;
+	}
+	if (min > max) {
+		sema_error(cg, &call->loc, "lhist() min must be less than max (provided min %lld and max %lld)", min, max);
+		ok = false;
+	}
+	if (max - min < step) {
+		sema_error(cg, &call->loc, "lhist() step is too large for the given range (provided step %lld for range %lld)",
+			   step, max - min);
+		ok = false;
+	}
+	return ok;
+}
+
 static const struct type *check_agg(struct cg *cg, struct node *call, enum agg_kind agg)
 {
-	for (struct node *a = call->call.args; a; a = a->next) {
+	/* lhist's min, max and step are literals: check_lhist_range */
+	for (struct node *a = call->call.args; a && (agg != AGG_LHIST || a == call->call.args); a = a->next) {
 		const struct type *t = arg_type(cg, a);
 		if (!t)
 			return NULL;
@@ -617,29 +666,8 @@ static const struct type *check_agg(struct cg *cg, struct node *call, enum agg_k
 			return NULL;
 		}
 	}
-	if (agg == AGG_LHIST) {
-		struct node *a = call->call.args->next;
-		for (struct node *p = a; p; p = p->next) {
-			if (p->kind != N_INT) {
-				sema_error(cg, &p->loc, "%s", "lhist() expects integer literals for min, max and step");
-				return NULL;
-			}
-		}
-		int64_t min = (int64_t)a->integer.value, max = (int64_t)a->next->integer.value,
-			step = (int64_t)a->next->next->integer.value;
-		if (step <= 0 || max <= min || min < 0) {
-			if (step <= 0)
-				sema_error(cg, &call->loc, "lhist() step must be >= 1 (%lld provided)", (long long)step);
-			else
-				sema_error(cg, &call->loc, "%s", min < 0 ? "lhist() min must be non-negative" :
-					   "lhist() max must be greater than min");
-			return NULL;
-		}
-		if ((max - min) / step > 1000) {
-			sema_error(cg, &call->loc, "%s", "lhist() too many buckets, must be <= 1000 (max-min)/step");
-			return NULL;
-		}
-	}
+	if (agg == AGG_LHIST && !check_lhist_range(cg, call))
+		return NULL;
 	return type_agg(agg);
 }
 

@@ -60,14 +60,6 @@ static void key_names(const struct type *key, bool multi, char *buf, size_t len)
 	snprintf(buf, len, "[%s]", inner);
 }
 
-static bool int_arg(struct node *arg, int *out)
-{
-	if (!arg || arg->kind != N_INT)
-		return false;
-	*out = (int)arg->integer.value;
-	return true;
-}
-
 static bool has_bucket(const struct type *value)
 {
 	return value->kind == T_AGG && (value->agg == AGG_HIST || value->agg == AGG_LHIST);
@@ -124,13 +116,14 @@ int map_declare(struct cg *cg, struct node *map, const struct type *value, const
 			bool array = keyless_array(key, value);
 			m.bpf_type = array ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_PERCPU_HASH;
 			m.value_size = agg_value_size(value->agg);
-			if (value->agg == AGG_LHIST) {
+			if (value->agg == AGG_LHIST) { /* literals in range: funcs.c checked them */
 				struct node *a = call->call.args->next;
-				if (!int_arg(a, &m.lhist_min) || !int_arg(a->next, &m.lhist_max) ||
-				    !int_arg(a->next->next, &m.lhist_step)) {
-					sema_error(cg, &call->loc, "lhist() expects integer literals for min, max and step");
-					return -1;
-				}
+				int64_t v[3] = { 0, 0, 1 };
+				for (int i = 0; i < 3; i++, a = a->next)
+					int_literal(a, &v[i]);
+				m.lhist_min = (int)v[0];
+				m.lhist_max = (int)v[1];
+				m.lhist_step = (int)v[2];
 			}
 			m.max_entries = array ? array_entries(&m) : m.max_entries;
 		} else {
