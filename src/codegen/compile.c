@@ -231,8 +231,11 @@ int compile(const struct node *ast, const struct compile_opts *opts, struct comp
 	resources_init(&c->res);
 	if (opts->ringbuf_size)
 		c->res.maps[MAP_EVENTS].max_entries = opts->ringbuf_size;
+	/* a positional parameter's error (reported already) leaves type checking
+	 * to report its own, as bpftrace does; a struct's stops it */
+	int errors = diag_error_count();
 	structs_define(ast);
-	int rc = diag_error_count() ? -1 : 0;
+	int rc = diag_error_count() > errors ? -1 : 0;
 	for (struct node *probe = ast->prog.probes; probe; probe = probe->next)
 		rc |= plan_probe(c, probe, opts);
 	if (rc)

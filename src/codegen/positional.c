@@ -1,11 +1,13 @@
 /* Positional parameters: $1..$N and $# become literals before type checking.
- * A parameter is an integer when it reads as one, else a string; str($N) is
- * always the parameter's text; a missing parameter is 0 (or "" in str()). */
+ * $N is an integer (one that does not read as one is an error, as in
+ * bpftrace); str($N) is always the parameter's text; a missing parameter is
+ * 0 (or "" in str()). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codegen/compile.h"
+#include "util/diag.h"
 
 static const char *param(const struct params *p, int index)
 {
@@ -31,6 +33,8 @@ static void substitute(struct node *n, const struct params *p)
 {
 	if (n->kind == N_CALL && !strcmp(n->call.name, "str") && n->call.args &&
 	    n->call.args->kind == N_POSITIONAL && !n->call.args->next) {
+		if (n->call.args->positional.index == 0)
+			diag_error(&n->call.args->loc, "%s", "use $#, not str($#)");
 		const char *v = param(p, n->call.args->positional.index);
 		node_free(n->call.args);
 		free(n->call.name);
@@ -43,16 +47,16 @@ static void substitute(struct node *n, const struct params *p)
 		make_int(n, (uint64_t)p->n);
 		return;
 	}
-	const char *v = param(p, n->positional.index);
+	int index = n->positional.index;
+	const char *v = param(p, index);
 	char *end;
 	errno = 0;
 	long long x = v ? strtoll(v, &end, 0) : 0;
-	if (!v)
-		make_int(n, 0);
-	else if (*v && !*end && !errno)
-		make_int(n, (uint64_t)x);
-	else
-		make_string(n, v);
+	if (v && (!*v || *end || errno)) {
+		diag_error(&n->loc, "$%d used numerically but given \"%s\". Try using str($%d).", index, v, index);
+		x = 0;
+	}
+	make_int(n, (uint64_t)x);
 }
 
 void positional_substitute(struct node *list, const struct params *p)
