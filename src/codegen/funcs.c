@@ -620,8 +620,9 @@ static bool check_lhist_range(struct cg *cg, struct node *call)
 	int i = 0;
 	for (struct node *p = call->call.args->next; p; p = p->next, i++) {
 		if (!int_literal(p, &v[i])) {
+			const struct type *t = arg_type(cg, p); /* NULL: no type (its error is said) */
 			sema_error(cg, &call->loc, "lhist() expects a integer literal (%s provided)",
-				   type_kind_name(arg_type(cg, p)));
+				   t ? type_kind_name(t) : "none");
 			return false;
 		}
 	}
