@@ -85,6 +85,12 @@ static uint32_t key_size(const struct type *key, const struct type *value)
 	return key ? (uint32_t)key->size : 8;
 }
 
+/* Where a histogram's bucket sits in its kernel key at key_off: at its end. */
+static int bucket_off(const struct map_res *m, int key_off)
+{
+	return key_off + (int)(m->key_size - map_bucket_size(m));
+}
+
 /* An array's entries: a histogram's buckets and the slot zero() sets
  * (resources.h: map_bucket_array), or count()'s one */
 static uint32_t array_entries(const struct map_res *m)
@@ -435,8 +441,7 @@ void emit_map_assign(struct cg *cg, struct node *assign)
 	int key = emit_map_key(cg, map);
 	if (agg == AGG_HIST || agg == AGG_LHIST) {
 		int bucket = agg == AGG_HIST ? emit_log2_bucket(cg, x) : emit_linear_bucket(cg, x, m);
-		uint32_t size = map_bucket_size(m);
-		ir_store(ir, (int)size, FP, key + (int)(m->key_size - size), bucket);
+		ir_store(ir, (int)map_bucket_size(m), FP, bucket_off(m, key), bucket);
 	}
 	emit_aggregate(cg, idx, m, key, x);
 	cse_forget(cg, idx);
@@ -555,7 +560,7 @@ static void emit_delete_buckets(struct cg *cg, int idx, const struct map_res *m,
 	int bucket = ir_vreg(ir), next = ir_label_new(ir);
 	ir_movi(ir, bucket, 0);
 	ir_label(ir, next);
-	ir_store(ir, 8, FP, key + (int)m->key_size - 8, bucket);
+	ir_store(ir, (int)map_bucket_size(m), FP, bucket_off(m, key), bucket);
 	ir_map(ir, R1, idx);
 	emit_addr(cg, R2, FP, key);
 	ir_call(ir, BPF_FUNC_map_delete_elem); /* absent buckets: no -k warning */
